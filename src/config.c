@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pasid-vfio-pci: placement of the emulated PASID capability and
+ * interception of the VFIO config region.
+ *
+ * vfio-pci passes every config byte outside its visible capabilities raw to
+ * the device, so the injected capability and the rewritten Next field are
+ * served here and never reach the core; every other byte goes to the core
+ * unchanged.
+ */
+#include <linux/minmax.h>
+#include <linux/pci.h>
+#include <linux/uaccess.h>
+#include <linux/vfio_pci_core.h>
+
+#include "pvp.h"
+
+static int pvp_read_phys(void *ctx, u16 off, u32 *val)
+{
+	return pcibios_err_to_errno(pci_read_config_dword(ctx, off, val));
+}
+
+/* Config space as vfio presents it: its headers come from vconfig */
+static int pvp_read_view(void *ctx, u16 off, u32 *val)
+{
+	struct vfio_pci_core_device *vdev = ctx;
+
+	if (off + 4 > vdev->pdev->cfg_size)
+		return -EINVAL;
+	*val = le32_to_cpup((__le32 *)&vdev->vconfig[off]);
+	return 0;
+}
+
+static int pvp_find_override(struct pci_dev *pdev, u16 *off)
+{
+	return pvp_override_find(pvp_pasid_offset, pci_domain_nr(pdev->bus),
+				 pdev->bus->number, pdev->devfn, off);
+}
+
+/**
+ * pvp_config_probe - decide whether and where the PASID capability goes
+ * @pvdev: device being bound
+ *
+ * A PF with PASID shows its own capability where it is.  A VF mirrors its
+ * PF's and gets a place by the rule of pvp_place().  A device with neither
+ * is passed through as vfio-pci would.
+ *
+ * Return: 0, or a negative errno when the admin's override cannot be
+ * honoured, so that the device is not bound with a configuration the admin
+ * did not ask for.
+ */
+int pvp_config_probe(struct pvp_device *pvdev)
+{
+	struct pci_dev *pdev = pvdev->core_device.pdev;
+	struct pci_dev *pf = pci_physfn(pdev);
+	struct pvp_layout *layout;
+	u16 override = 0;
+	int ret;
+
+	spin_lock_init(&pvdev->lock);
+	pvdev->how = PVP_PLACE_NONE;
+
+	ret = pvp_find_override(pdev, &override);
+	if (ret && ret != -ENOENT)
+		return ret;
+
+	pvdev->pf_pasid = pci_find_ext_capability(pf, PCI_EXT_CAP_ID_PASID);
+	if (!pvdev->pf_pasid || pdev->cfg_size <= PCI_CFG_SPACE_SIZE) {
+		pvdev->place_err = pvdev->pf_pasid ? -EOPNOTSUPP : -ENODEV;
+		if (override) {
+			pci_err(pdev, "pasid_offset=%#x given, but %s\n",
+				override, pvdev->pf_pasid ?
+				"the device has no extended config space" :
+				"no PASID capability to expose");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	pvdev->pf = pf;
+	ret = pci_read_config_word(pf, pvdev->pf_pasid + PCI_PASID_CAP,
+				   &pvdev->pf_cap);
+	if (ret)
+		return pcibios_err_to_errno(ret);
+
+	if (pf == pdev) {
+		if (override && override != pvdev->pf_pasid) {
+			pci_err(pdev, "pasid_offset=%#x given, but the device's own PASID capability is at %#x\n",
+				override, pvdev->pf_pasid);
+			return -EINVAL;
+		}
+		pvdev->off = pvdev->pf_pasid;
+		pvdev->how = PVP_PLACE_OWN;
+		return 0;
+	}
+
+	layout = kzalloc(sizeof(*layout), GFP_KERNEL);
+	if (!layout)
+		return -ENOMEM;
+	ret = pvp_layout_scan(layout, pvp_read_phys, pdev);
+	if (ret) {
+		pci_warn(pdev, "cannot walk extended capabilities (%d); PASID not exposed\n",
+			 ret);
+		pvdev->place_err = ret;
+		goto out_free_layout;
+	}
+	ret = pvp_place(layout, PCI_EXT_CAP_PASID_SIZEOF, pvdev->pf_pasid,
+			override, &pvdev->off, &pvdev->how);
+	if (ret && override) {
+		pci_err(pdev, "pasid_offset=%#x %s; refusing to bind\n",
+			override, ret == -EBUSY ?
+			"overlaps a capability of this device" :
+			"is outside extended config space or misaligned (this device has no extended capability: only 0x100 works)");
+		goto out_free_layout;
+	}
+	if (ret) {
+		pci_warn(pdev, "no free 8-byte range in extended config space; PASID capability not exposed\n");
+		pvdev->place_err = ret;
+		ret = 0;
+	}
+
+out_free_layout:
+	kfree(layout);
+	return ret;
+}
+
+bool pvp_pf_pasid_enabled(struct pvp_device *pvdev)
+{
+	return pvdev->pf && pvdev->pf->pasid_enabled;
+}
+
+/* Make the PASID Enable bit follow the PF; called with the lock held */
+static void pvp_config_sync_pf(struct pvp_device *pvdev)
+{
+	struct pvp_ecap *c = &pvdev->emu.cap[0];
+	bool on = pvp_pf_pasid_enabled(pvdev);
+
+	lockdep_assert_held(&pvdev->lock);
+	if (!on && (c->val[PCI_PASID_CTRL] & PCI_PASID_CTRL_ENABLE) &&
+	    !pvdev->warned_pf_off) {
+		pvdev->warned_pf_off = true;
+		pci_warn(pvdev->core_device.pdev,
+			 "PASID of %s was disabled under the open device; PASID Enable now reads 0\n",
+			 pci_name(pvdev->pf));
+	}
+	pvp_pasid_set_pf_enabled(c, on);
+}
+
+/**
+ * pvp_config_open - build the emulated state once vfio's vconfig exists
+ * @pvdev: device being opened, after vfio_pci_core_enable()
+ */
+void pvp_config_open(struct pvp_device *pvdev)
+{
+	struct vfio_pci_core_device *vdev = &pvdev->core_device;
+	struct pci_dev *pdev = vdev->pdev;
+	struct pvp_emu *emu = &pvdev->emu;
+	u32 hdr0, tail_hdr;
+	u16 tail;
+	int ret;
+
+	pvdev->active = false;
+	if (pvdev->how == PVP_PLACE_NONE)
+		return;
+	if (pvp_require_pf_enabled && !pvp_pf_pasid_enabled(pvdev)) {
+		pci_info(pdev, "PASID of %s is not enabled by the host; capability not exposed (require_pf_enabled=1)\n",
+			 pci_name(pvdev->pf));
+		return;
+	}
+
+	memset(emu, 0, sizeof(*emu));
+	pvp_pasid_init(&emu->cap[0], pvdev->off, pvdev->pf_cap);
+	emu->nr = 1;
+	ret = pvp_read_view(vdev, PVP_ECAP_BASE, &hdr0);
+	if (!ret)
+		ret = pvp_chain_tail(pvp_read_view, vdev, &tail, &tail_hdr);
+	if (!ret)
+		ret = pvp_emu_link(emu, hdr0, tail, tail_hdr);
+	if (ret) {
+		pci_warn(pdev, "cannot splice PASID capability into the chain (%d); not exposed\n",
+			 ret);
+		return;
+	}
+
+	spin_lock(&pvdev->lock);
+	pvdev->warned_pf_off = false;
+	pvp_config_sync_pf(pvdev);
+	spin_unlock(&pvdev->lock);
+	pvdev->active = true;
+
+	pci_info(pdev, "PASID capability at %#x (%s), mirrors %s: cap %#06x, PF PASID %s\n",
+		 pvdev->off, pvp_placement_name(pvdev->how),
+		 pci_name(pvdev->pf), pvdev->pf_cap & (PCI_PASID_CAP_EXEC |
+		 PCI_PASID_CAP_PRIV | PVP_PASID_CAP_WIDTH),
+		 pvp_pf_pasid_enabled(pvdev) ? "enabled" : "disabled");
+}
+
+void pvp_config_reset(struct pvp_device *pvdev)
+{
+	spin_lock(&pvdev->lock);
+	pvp_emu_reset(&pvdev->emu);
+	spin_unlock(&pvdev->lock);
+}
+
+void pvp_config_close(struct pvp_device *pvdev)
+{
+	pvp_config_reset(pvdev);
+	pvdev->active = false;
+}
+
+/**
+ * pvp_config_hit - does a config region access touch emulated bytes?
+ * @pvdev: device
+ * @pos: offset in the config region
+ * @count: length
+ *
+ * Accesses the core rejects (outside config space) are left to the core so
+ * they fail exactly as under vfio-pci.
+ */
+bool pvp_config_hit(struct pvp_device *pvdev, loff_t pos, size_t count)
+{
+	unsigned int cfg_size = pvdev->core_device.pdev->cfg_size;
+
+	pos &= VFIO_PCI_OFFSET_MASK;
+	if (!pvdev->active || pos >= cfg_size || count > cfg_size - pos)
+		return false;
+	return pvp_emu_hit(&pvdev->emu, pos, count);
+}
+
+/*
+ * Serve one run of emulated bytes.  The model is only touched under the
+ * lock, and user memory only outside it.
+ */
+static int pvp_config_emu_rw(struct pvp_device *pvdev, char __user *buf,
+			     unsigned int pos, unsigned int count,
+			     bool iswrite)
+{
+	u8 tmp[PVP_MAX_ECAPS * PVP_CAP_MAX_LEN + 2];
+
+	if (WARN_ON_ONCE(count > sizeof(tmp)))
+		return -EINVAL;
+
+	if (iswrite) {
+		if (copy_from_user(tmp, buf, count))
+			return -EFAULT;
+		spin_lock(&pvdev->lock);
+		pvp_config_sync_pf(pvdev);
+		pvp_emu_write(&pvdev->emu, pos, tmp, count);
+		spin_unlock(&pvdev->lock);
+		return 0;
+	}
+
+	spin_lock(&pvdev->lock);
+	pvp_config_sync_pf(pvdev);
+	pvp_emu_read(&pvdev->emu, pos, tmp, count);
+	spin_unlock(&pvdev->lock);
+	return copy_to_user(buf, tmp, count) ? -EFAULT : 0;
+}
+
+/**
+ * pvp_config_rw - a config region access that touches emulated bytes
+ * @pvdev: device
+ * @buf: user buffer
+ * @count: length, inside config space (pvp_config_hit())
+ * @ppos: region offset
+ * @iswrite: direction
+ *
+ * The access is cut into runs of emulated and non-emulated bytes, served in
+ * order; the non-emulated runs go to the core as separate accesses, which
+ * it chops into aligned chunks as it does any access.
+ *
+ * Return: @count or the first error, as the core returns.
+ */
+ssize_t pvp_config_rw(struct pvp_device *pvdev, char __user *buf,
+		      size_t count, loff_t *ppos, bool iswrite)
+{
+	struct vfio_device *core_vdev = &pvdev->core_device.vdev;
+	unsigned int pos = *ppos & VFIO_PCI_OFFSET_MASK;
+	size_t done = 0;
+
+	while (done < count) {
+		loff_t p = *ppos + done;
+		bool emulated;
+		unsigned int n;
+		ssize_t ret;
+
+		n = pvp_emu_run(&pvdev->emu, pos + done, count - done,
+				&emulated);
+		if (emulated) {
+			ret = pvp_config_emu_rw(pvdev, buf + done, pos + done,
+						n, iswrite);
+			if (ret)
+				return ret;
+		} else {
+			ret = iswrite ?
+			      vfio_pci_core_write(core_vdev, buf + done, n, &p) :
+			      vfio_pci_core_read(core_vdev, buf + done, n, &p);
+			if (ret < 0)
+				return ret;
+			if (ret != n)
+				return done + ret;
+		}
+		done += n;
+	}
+	*ppos += done;
+	return done;
+}

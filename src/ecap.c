@@ -1,0 +1,712 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Capability model of pasid-vfio-pci.  See ecap.h and the README's
+ * "Placement" and "Emulated registers" sections for the rules encoded here.
+ */
+#include <linux/align.h>
+#include <linux/ctype.h>
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/minmax.h>
+#include <linux/pci_regs.h>
+#include <linux/string.h>
+
+#include "ecap.h"
+
+#define PVP_MAX_HEADERS		((PVP_ECAP_END - PVP_ECAP_BASE) / 4)
+#define PVP_LEN_UNKNOWN		0
+
+/* Config space is little-endian; the model keeps it as bytes */
+static u32 pvp_get_le32(const u8 *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (u32)p[3] << 24;
+}
+
+static void pvp_put_le32(u32 v, u8 *p)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+	p[2] = v >> 16;
+	p[3] = v >> 24;
+}
+
+static void pvp_put_le16(u16 v, u8 *p)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+}
+
+static u16 pvp_hdr_next(u32 hdr)
+{
+	return (hdr >> 20) & 0xffc;
+}
+
+/* Length of fixed-size capabilities, from the PCIe Base Specification */
+static const u8 pvp_fixed_len[] = {
+	[0x00]				= 4,	/* null capability */
+	[PCI_EXT_CAP_ID_ERR]		= 0x48,
+	[PCI_EXT_CAP_ID_DSN]		= 0x0c,
+	[PCI_EXT_CAP_ID_PWR]		= 0x10,
+	[PCI_EXT_CAP_ID_ARI]		= 8,
+	[PCI_EXT_CAP_ID_ATS]		= 8,
+	[PCI_EXT_CAP_ID_SRIOV]		= 0x40,
+	[PCI_EXT_CAP_ID_MCAST]		= 0x30,
+	[PCI_EXT_CAP_ID_PRI]		= 0x10,
+	[PCI_EXT_CAP_ID_LTR]		= 8,
+	[PCI_EXT_CAP_ID_PASID]		= 8,
+	[PCI_EXT_CAP_ID_L1SS]		= 0x10,
+	[PCI_EXT_CAP_ID_PTM]		= 0x0c,
+	[0x25]				= 0x0c,	/* Data Link Feature */
+};
+
+/*
+ * Real length of the capability at @pos, or PVP_LEN_UNKNOWN when it cannot
+ * be derived from its own registers.
+ */
+static int pvp_cap_len(pvp_read32_t rd, void *ctx, u16 pos, u32 hdr)
+{
+	u16 id = hdr & 0xffff;
+	unsigned int n;
+	u32 dw;
+	int ret;
+
+	switch (id) {
+	case PCI_EXT_CAP_ID_ACS:
+		ret = rd(ctx, pos + 4, &dw);
+		if (ret)
+			return ret;
+		/* An Egress Control Vector follows: its size is not tracked */
+		return (dw & PCI_ACS_EC) ? PVP_LEN_UNKNOWN : 8;
+	case PCI_EXT_CAP_ID_VNDR:
+	case PCI_EXT_CAP_ID_DVSEC:
+		ret = rd(ctx, pos + 4, &dw);
+		if (ret)
+			return ret;
+		n = dw >> 20;
+		return n < 8 ? PVP_LEN_UNKNOWN : n;
+	case PCI_EXT_CAP_ID_REBAR:
+	case PVP_EXT_CAP_ID_VF_REBAR:
+		ret = rd(ctx, pos + 8, &dw);
+		if (ret)
+			return ret;
+		n = (dw >> 5) & 7;
+		return (n == 0 || n > 6) ? PVP_LEN_UNKNOWN : 4 + 8 * n;
+	}
+	if (id < ARRAY_SIZE(pvp_fixed_len) && pvp_fixed_len[id])
+		return pvp_fixed_len[id];
+	return PVP_LEN_UNKNOWN;
+}
+
+static bool pvp_hdr_absent(u32 hdr)
+{
+	return hdr == 0 || hdr == ~0U;
+}
+
+/**
+ * pvp_layout_scan - record what the device occupies in extended config space
+ * @l: layout to fill
+ * @rd: reads the device's physical config space
+ * @ctx: argument of @rd
+ *
+ * Walks the physical extended capability chain, hidden capabilities
+ * included, and records each capability with its real length.  A capability
+ * whose length cannot be known is taken to reach the next capability above
+ * it, or the end of config space, so nothing the device has is ever treated
+ * as free.
+ *
+ * Return: 0, -ELOOP for a looping chain, -E2BIG for too many capabilities,
+ * or the error of @rd.
+ */
+int pvp_layout_scan(struct pvp_layout *l, pvp_read32_t rd, void *ctx)
+{
+	u16 pos = PVP_ECAP_BASE;
+	unsigned int i, j, steps = 0;
+	u32 hdr;
+	int ret;
+
+	l->nr = 0;
+	while (pos >= PVP_ECAP_BASE) {
+		ret = rd(ctx, pos, &hdr);
+		if (ret)
+			return ret;
+		if (pvp_hdr_absent(hdr))
+			break;
+		if (++steps > PVP_MAX_HEADERS)
+			return -ELOOP;
+		for (i = 0; i < l->nr; i++)
+			if (l->r[i].start == pos)
+				return -ELOOP;
+		if (l->nr == PVP_MAX_RANGES)
+			return -E2BIG;
+		ret = pvp_cap_len(rd, ctx, pos, hdr);
+		if (ret < 0)
+			return ret;
+		l->r[l->nr].start = pos;
+		l->r[l->nr].len = ret;
+		l->nr++;
+		pos = pvp_hdr_next(hdr);
+	}
+
+	for (i = 0; i < l->nr; i++) {
+		struct pvp_range *r = &l->r[i];
+		unsigned int end = PVP_ECAP_END;
+
+		if (r->len == PVP_LEN_UNKNOWN) {
+			for (j = 0; j < l->nr; j++)
+				if (l->r[j].start > r->start &&
+				    l->r[j].start < end)
+					end = l->r[j].start;
+			r->len = end - r->start;
+		}
+		r->len = min_t(unsigned int, r->len, PVP_ECAP_END - r->start);
+	}
+	return 0;
+}
+
+/**
+ * pvp_layout_free - is a range free to hold an emulated capability?
+ * @l: layout of the device
+ * @off: start of the range
+ * @len: length of the range
+ *
+ * Return: true if the range is dword aligned, inside extended config space
+ * and overlaps nothing recorded in @l.
+ */
+bool pvp_layout_free(const struct pvp_layout *l, unsigned int off,
+		     unsigned int len)
+{
+	unsigned int i;
+
+	if (off % 4 || off < PVP_ECAP_BASE || !len ||
+	    off + len > PVP_ECAP_END)
+		return false;
+	for (i = 0; i < l->nr; i++)
+		if (off < l->r[i].start + l->r[i].len &&
+		    l->r[i].start < off + len)
+			return false;
+	return true;
+}
+
+/**
+ * pvp_layout_add - record a range as used
+ * @l: layout
+ * @off: start
+ * @len: length
+ *
+ * Return: 0 or -E2BIG when @l is full.
+ */
+int pvp_layout_add(struct pvp_layout *l, u16 off, u16 len)
+{
+	if (l->nr == PVP_MAX_RANGES)
+		return -E2BIG;
+	l->r[l->nr].start = off;
+	l->r[l->nr].len = len;
+	l->nr++;
+	return 0;
+}
+
+static const char * const pvp_placement_names[] = {
+	[PVP_PLACE_NONE]	= "none",
+	[PVP_PLACE_HEAD]	= "head",
+	[PVP_PLACE_OVERRIDE]	= "override",
+	[PVP_PLACE_PF_OFFSET]	= "pf-offset",
+	[PVP_PLACE_FREE]	= "free-space",
+	[PVP_PLACE_OWN]		= "own",
+};
+
+const char *pvp_placement_name(enum pvp_placement how)
+{
+	if ((unsigned int)how >= ARRAY_SIZE(pvp_placement_names))
+		return "invalid";
+	return pvp_placement_names[how];
+}
+
+/**
+ * pvp_place - choose where an emulated capability goes
+ * @l: layout of the device (pvp_layout_scan() plus earlier placements)
+ * @len: length of the capability
+ * @pf_off: offset of the capability on the PF, 0 if unknown
+ * @override: offset the admin asked for, 0 for none
+ * @off: chosen offset
+ * @how: why there
+ *
+ * The rule, in order: a device without extended capabilities gets it as the
+ * head of the chain at 0x100; an admin override is taken if it is free; the
+ * PF's offset is taken if it is free (the PF's layout is often the VF's
+ * template); otherwise the highest free dword-aligned range, scanning down
+ * from the end of config space (where QEMU places its own synthesized PASID
+ * capability).
+ *
+ * Return: 0, -EINVAL for an override outside config space or misaligned,
+ * -EBUSY for an override overlapping the device, -ENOSPC for no room.
+ */
+int pvp_place(const struct pvp_layout *l, u16 len, u16 pf_off, u16 override,
+	      u16 *off, enum pvp_placement *how)
+{
+	int o;
+
+	*off = 0;
+	*how = PVP_PLACE_NONE;
+
+	if (!l->nr) {
+		if (override && override != PVP_ECAP_BASE)
+			return -EINVAL;
+		if (!pvp_layout_free(l, PVP_ECAP_BASE, len))
+			return -ENOSPC;
+		*off = PVP_ECAP_BASE;
+		*how = PVP_PLACE_HEAD;
+		return 0;
+	}
+
+	if (override) {
+		if (override % 4 || override < PVP_ECAP_BASE ||
+		    override + len > PVP_ECAP_END)
+			return -EINVAL;
+		if (!pvp_layout_free(l, override, len))
+			return -EBUSY;
+		*off = override;
+		*how = PVP_PLACE_OVERRIDE;
+		return 0;
+	}
+
+	if (pf_off && pvp_layout_free(l, pf_off, len)) {
+		*off = pf_off;
+		*how = PVP_PLACE_PF_OFFSET;
+		return 0;
+	}
+
+	for (o = ALIGN_DOWN(PVP_ECAP_END - len, 4); o >= PVP_ECAP_BASE; o -= 4) {
+		if (pvp_layout_free(l, o, len)) {
+			*off = o;
+			*how = PVP_PLACE_FREE;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+/* Parse one hex field of at most @max; advance *@s past it */
+static int pvp_parse_hex(const char **s, unsigned int max, unsigned int *val)
+{
+	const char *p = *s;
+	unsigned int v = 0;
+	int digits = 0;
+
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		p += 2;
+	while (isxdigit(*p)) {
+		v = v * 16 + hex_to_bin(*p++);
+		if (v > max || ++digits > 8)
+			return -EINVAL;
+	}
+	if (!digits)
+		return -EINVAL;
+	*val = v;
+	*s = p;
+	return 0;
+}
+
+struct pvp_override {
+	unsigned int domain, bus, dev, fn, off;
+};
+
+/* Parse "[DDDD:]BB:DD.F=OFF" at *@s; advance past it */
+static int pvp_parse_entry(const char **s, struct pvp_override *o)
+{
+	unsigned int a, b;
+
+	if (pvp_parse_hex(s, 0xffff, &a) || *(*s)++ != ':' ||
+	    pvp_parse_hex(s, 0xffff, &b))
+		return -EINVAL;
+	if (**s == ':') {
+		(*s)++;
+		o->domain = a;
+		o->bus = b;
+		if (pvp_parse_hex(s, 0x1f, &o->dev))
+			return -EINVAL;
+	} else {
+		o->domain = 0;
+		o->bus = a;
+		o->dev = b;
+	}
+	if (o->bus > 0xff || o->dev > 0x1f || *(*s)++ != '.' ||
+	    pvp_parse_hex(s, 7, &o->fn) || *(*s)++ != '=' ||
+	    pvp_parse_hex(s, 0xffff, &o->off))
+		return -EINVAL;
+	if (o->off % 4 || o->off < PVP_ECAP_BASE ||
+	    o->off > PVP_ECAP_END - 8)
+		return -EINVAL;
+	return 0;
+}
+
+static bool pvp_same_dev(const struct pvp_override *a,
+			 const struct pvp_override *b)
+{
+	return a->domain == b->domain && a->bus == b->bus &&
+	       a->dev == b->dev && a->fn == b->fn;
+}
+
+/*
+ * Walk the whole spec; with @want set, report its offset.  Any malformed
+ * entry or a device named twice invalidates the whole spec, so an admin's
+ * typo never applies half a configuration.
+ */
+static int pvp_override_walk(const char *spec, const struct pvp_override *want,
+			     u16 *off)
+{
+	struct pvp_override seen[32], o;
+	unsigned int nr = 0, i;
+	bool found = false;
+	const char *s = spec;
+
+	if (!s || !*s || (s[0] == '\n' && !s[1]))
+		return want ? -ENOENT : 0;
+
+	for (;;) {
+		if (pvp_parse_entry(&s, &o))
+			return -EINVAL;
+		for (i = 0; i < nr; i++)
+			if (pvp_same_dev(&seen[i], &o))
+				return -EINVAL;
+		if (nr == ARRAY_SIZE(seen))
+			return -EINVAL;
+		seen[nr++] = o;
+		if (want && pvp_same_dev(want, &o)) {
+			*off = o.off;
+			found = true;
+		}
+		if (*s == ',') {
+			s++;
+			continue;
+		}
+		if (*s == '\n')
+			s++;
+		if (*s)
+			return -EINVAL;
+		break;
+	}
+	if (!want)
+		return 0;
+	return found ? 0 : -ENOENT;
+}
+
+/**
+ * pvp_override_find - look up a device in a pasid_offset= spec
+ * @spec: comma-separated "[DDDD:]BB:DD.F=OFF" entries, hex
+ * @domain: PCI domain of the device
+ * @bus: bus number
+ * @devfn: PCI_DEVFN() of the device
+ * @off: the offset asked for
+ *
+ * Return: 0, -ENOENT if the device is not listed, -EINVAL if @spec is
+ * malformed anywhere.
+ */
+int pvp_override_find(const char *spec, u32 domain, u8 bus, u8 devfn,
+		      u16 *off)
+{
+	struct pvp_override want = {
+		.domain = domain, .bus = bus,
+		.dev = devfn >> 3, .fn = devfn & 7,
+	};
+
+	return pvp_override_walk(spec, &want, off);
+}
+
+/**
+ * pvp_override_check - validate a pasid_offset= spec
+ * @spec: the spec
+ *
+ * Return: 0 or -EINVAL.
+ */
+int pvp_override_check(const char *spec)
+{
+	return pvp_override_walk(spec, NULL, NULL);
+}
+
+/**
+ * pvp_chain_tail - find the last header of the chain userspace sees
+ * @rd: reads config space as userspace sees it
+ * @ctx: argument of @rd
+ * @tail: offset of the last header
+ * @tail_hdr: its value
+ *
+ * Return: 0, -ELOOP or the error of @rd.
+ */
+int pvp_chain_tail(pvp_read32_t rd, void *ctx, u16 *tail, u32 *tail_hdr)
+{
+	unsigned int steps = 0;
+	u16 pos = PVP_ECAP_BASE;
+	u32 hdr;
+	int ret;
+
+	for (;;) {
+		ret = rd(ctx, pos, &hdr);
+		if (ret)
+			return ret;
+		if (pvp_hdr_next(hdr) < PVP_ECAP_BASE)
+			break;
+		if (++steps > PVP_MAX_HEADERS)
+			return -ELOOP;
+		pos = pvp_hdr_next(hdr);
+	}
+	*tail = pos;
+	*tail_hdr = hdr;
+	return 0;
+}
+
+/**
+ * pvp_pasid_init - build the PASID capability mirroring a PF
+ * @c: capability to initialise
+ * @off: where it lives
+ * @pf_cap: the PF's PASID Capability register
+ *
+ * The Capability register carries the PF's Exec, Privileged and Max PASID
+ * Width fields, read-only.  In the Control register, PASID Enable is
+ * writable, Exec and Privileged Mode Enable only where the PF supports
+ * them; everything else is read-only zero.
+ */
+void pvp_pasid_init(struct pvp_ecap *c, u16 off, u16 pf_cap)
+{
+	u16 cap = pf_cap & (PCI_PASID_CAP_EXEC | PCI_PASID_CAP_PRIV |
+			    PVP_PASID_CAP_WIDTH);
+	u16 ctrl = PCI_PASID_CTRL_ENABLE;
+
+	if (pf_cap & PCI_PASID_CAP_EXEC)
+		ctrl |= PCI_PASID_CTRL_EXEC;
+	if (pf_cap & PCI_PASID_CAP_PRIV)
+		ctrl |= PCI_PASID_CTRL_PRIV;
+
+	memset(c, 0, sizeof(*c));
+	c->off = off;
+	c->len = PCI_EXT_CAP_PASID_SIZEOF;
+	pvp_put_le32(PCI_EXT_CAP_ID_PASID | 1 << 16, &c->val[0]);
+	pvp_put_le16(cap, &c->val[PCI_PASID_CAP]);
+	pvp_put_le16(ctrl, &c->rw[PCI_PASID_CTRL]);
+	memcpy(c->rst, c->val, sizeof(c->rst));
+}
+
+/**
+ * pvp_pasid_set_pf_enabled - follow the PF's PASID Enable
+ * @c: PASID capability from pvp_pasid_init()
+ * @enabled: whether the PF's PASID is enabled
+ *
+ * A VF can use PASID only while its PF's PASID is enabled.  While it is
+ * not, the guest's PASID Enable does not latch and reads 0, so a guest that
+ * reads it back is never told PASID works.
+ */
+void pvp_pasid_set_pf_enabled(struct pvp_ecap *c, bool enabled)
+{
+	u8 *rw = &c->rw[PCI_PASID_CTRL];
+
+	if (enabled) {
+		*rw |= PCI_PASID_CTRL_ENABLE;
+	} else {
+		*rw &= ~PCI_PASID_CTRL_ENABLE;
+		c->val[PCI_PASID_CTRL] &= ~PCI_PASID_CTRL_ENABLE;
+	}
+}
+
+static void pvp_ecap_set_next(struct pvp_ecap *c, u16 next)
+{
+	u32 hdr = pvp_get_le32(&c->val[0]);
+
+	hdr = (hdr & 0xfffff) | (u32)next << 20;
+	pvp_put_le32(hdr, &c->val[0]);
+	pvp_put_le32(hdr, &c->rst[0]);
+}
+
+static bool pvp_overlap(unsigned int a, unsigned int alen, unsigned int b,
+			unsigned int blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/**
+ * pvp_emu_link - splice the emulated capabilities into the chain
+ * @e: state with its capabilities initialised, in chain order
+ * @hdr0: header at 0x100 as userspace sees it
+ * @tail: last header of the chain userspace sees (pvp_chain_tail())
+ * @tail_hdr: its value
+ *
+ * A capability at 0x100 replaces the header there (free, or vfio's anchor
+ * for a hidden first capability) and keeps its continuation; the others are
+ * appended after @tail, whose Next field is then emulated too.
+ *
+ * Return: 0 or -EINVAL for an inconsistent layout.
+ */
+int pvp_emu_link(struct pvp_emu *e, u32 hdr0, u16 tail, u32 tail_hdr)
+{
+	unsigned int i, first = 0;
+	u32 link_hdr;
+	u16 next;
+
+	if (!e->nr || e->nr > PVP_MAX_ECAPS)
+		return -EINVAL;
+	for (i = 0; i < e->nr; i++) {
+		unsigned int j;
+
+		for (j = 0; j < i; j++)
+			if (pvp_overlap(e->cap[i].off, e->cap[i].len,
+					e->cap[j].off, e->cap[j].len))
+				return -EINVAL;
+	}
+
+	e->link = 0;
+	if (e->cap[0].off == PVP_ECAP_BASE) {
+		first = 1;
+		if (tail == PVP_ECAP_BASE) {
+			/* Nothing visible follows: the emulated caps are the chain */
+			for (i = 0; i < e->nr; i++)
+				pvp_ecap_set_next(&e->cap[i], i + 1 < e->nr ?
+						  e->cap[i + 1].off : 0);
+			goto bounds;
+		}
+		pvp_ecap_set_next(&e->cap[0], pvp_hdr_next(hdr0));
+	}
+
+	if (first < e->nr) {
+		e->link = tail;
+		for (i = first; i < e->nr; i++)
+			pvp_ecap_set_next(&e->cap[i], i + 1 < e->nr ?
+					  e->cap[i + 1].off : 0);
+		next = e->cap[first].off;
+		link_hdr = (tail_hdr & 0xfffff) | (u32)next << 20;
+		e->link_hi[0] = link_hdr >> 16;
+		e->link_hi[1] = link_hdr >> 24;
+		for (i = 0; i < e->nr; i++)
+			if (pvp_overlap(e->cap[i].off, e->cap[i].len,
+					tail + 2, 2))
+				return -EINVAL;
+	}
+
+bounds:
+	e->lo = PVP_ECAP_END;
+	e->hi = 0;
+	for (i = 0; i < e->nr; i++) {
+		e->lo = min_t(u16, e->lo, e->cap[i].off);
+		e->hi = max_t(u16, e->hi, e->cap[i].off + e->cap[i].len);
+	}
+	if (e->link) {
+		e->lo = min_t(u16, e->lo, e->link + 2);
+		e->hi = max_t(u16, e->hi, e->link + 4);
+	}
+	return 0;
+}
+
+/* The capability holding byte @pos, or NULL */
+static struct pvp_ecap *pvp_emu_cap(const struct pvp_emu *e, unsigned int pos)
+{
+	unsigned int i;
+
+	for (i = 0; i < e->nr; i++)
+		if (pos >= e->cap[i].off && pos < e->cap[i].off + e->cap[i].len)
+			return (struct pvp_ecap *)&e->cap[i];
+	return NULL;
+}
+
+static bool pvp_emu_is_link(const struct pvp_emu *e, unsigned int pos)
+{
+	return e->link && pos >= e->link + 2u && pos < e->link + 4u;
+}
+
+static bool pvp_emu_owns(const struct pvp_emu *e, unsigned int pos)
+{
+	return pvp_emu_is_link(e, pos) || pvp_emu_cap(e, pos);
+}
+
+/**
+ * pvp_emu_hit - may an access touch emulated bytes?
+ * @e: state
+ * @pos: first byte
+ * @count: length
+ *
+ * A cheap filter for the access path: false means no byte is emulated.
+ */
+bool pvp_emu_hit(const struct pvp_emu *e, unsigned int pos, unsigned int count)
+{
+	return e->nr && pos < e->hi && e->lo < pos + count;
+}
+
+/**
+ * pvp_emu_run - length of the run of bytes with the same emulation status
+ * @e: state
+ * @pos: first byte
+ * @count: length of the access, at least 1
+ * @emulated: set to whether byte @pos is emulated
+ *
+ * Return: number of bytes from @pos, at most @count, that are all emulated
+ * or all not.
+ */
+unsigned int pvp_emu_run(const struct pvp_emu *e, unsigned int pos,
+			 unsigned int count, bool *emulated)
+{
+	unsigned int n = 1;
+
+	*emulated = pvp_emu_owns(e, pos);
+	while (n < count && pvp_emu_owns(e, pos + n) == *emulated)
+		n++;
+	return n;
+}
+
+/**
+ * pvp_emu_read - overlay emulated bytes on a read
+ * @e: state
+ * @pos: config offset of @buf[0]
+ * @buf: bytes read; emulated ones are replaced
+ * @count: length
+ */
+void pvp_emu_read(const struct pvp_emu *e, unsigned int pos, u8 *buf,
+		  unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		unsigned int p = pos + i;
+		const struct pvp_ecap *c = pvp_emu_cap(e, p);
+
+		if (c)
+			buf[i] = c->val[p - c->off];
+		else if (pvp_emu_is_link(e, p))
+			buf[i] = e->link_hi[p - e->link - 2];
+	}
+}
+
+/**
+ * pvp_emu_write - apply a write to emulated bytes
+ * @e: state
+ * @pos: config offset of @buf[0]
+ * @buf: bytes written
+ * @count: length
+ *
+ * Only emulated capability bytes change, bit by bit as their masks say;
+ * everything else, the rewritten Next field included, is read-only here.
+ */
+void pvp_emu_write(struct pvp_emu *e, unsigned int pos, const u8 *buf,
+		   unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		struct pvp_ecap *c = pvp_emu_cap(e, pos + i);
+		unsigned int o;
+		u8 v;
+
+		if (!c)
+			continue;
+		o = pos + i - c->off;
+		v = (c->val[o] & ~c->rw[o]) | (buf[i] & c->rw[o]);
+		c->val[o] = v & ~(buf[i] & c->rw1c[o]);
+	}
+}
+
+/**
+ * pvp_emu_reset - return every emulated register to its reset value
+ * @e: state
+ */
+void pvp_emu_reset(struct pvp_emu *e)
+{
+	unsigned int i;
+
+	for (i = 0; i < e->nr; i++)
+		memcpy(e->cap[i].val, e->cap[i].rst, sizeof(e->cap[i].val));
+}

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pasid-vfio-pci: a vfio-pci variant driver that shows a VF the PCIe PASID
+ * capability of its PF, which vfio-pci hides.
+ *
+ * This file is the glue: the PCI driver, its vfio_device_ops (the core's,
+ * with config region accesses routed through config.c), module parameters
+ * and sysfs.  It binds only through driver_override.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/device.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/sysfs.h>
+#include <linux/vfio.h>
+#include <linux/vfio_pci_core.h>
+
+#include "pvp.h"
+
+#define PVP_DRIVER_NAME	"pasid-vfio-pci"
+
+char *pvp_pasid_offset;
+module_param_named(pasid_offset, pvp_pasid_offset, charp, 0444);
+MODULE_PARM_DESC(pasid_offset,
+		 "Per-device offset of the emulated PASID capability: [DDDD:]BB:DD.F=OFF[,...] (hex)");
+
+bool pvp_require_pf_enabled = true;
+module_param_named(require_pf_enabled, pvp_require_pf_enabled, bool, 0644);
+MODULE_PARM_DESC(require_pf_enabled,
+		 "Expose PASID only while the PF's PASID is enabled by the host at open (default: Y)");
+
+static int pvp_init_dev(struct vfio_device *core_vdev)
+{
+	return vfio_pci_core_init_dev(core_vdev);
+}
+
+static int pvp_open_device(struct vfio_device *core_vdev)
+{
+	struct pvp_device *pvdev = pvp_from_vdev(core_vdev);
+	int ret;
+
+	ret = vfio_pci_core_enable(&pvdev->core_device);
+	if (ret)
+		return ret;
+
+	pvp_config_open(pvdev);
+	vfio_pci_core_finish_enable(&pvdev->core_device);
+	return 0;
+}
+
+static void pvp_close_device(struct vfio_device *core_vdev)
+{
+	struct pvp_device *pvdev = pvp_from_vdev(core_vdev);
+
+	vfio_pci_core_close_device(core_vdev);
+	pvp_config_close(pvdev);
+}
+
+static bool pvp_is_config(loff_t pos)
+{
+	return VFIO_PCI_OFFSET_TO_INDEX(pos) == VFIO_PCI_CONFIG_REGION_INDEX;
+}
+
+static ssize_t pvp_read(struct vfio_device *core_vdev, char __user *buf,
+			size_t count, loff_t *ppos)
+{
+	struct pvp_device *pvdev = pvp_from_vdev(core_vdev);
+
+	if (pvp_is_config(*ppos) && pvp_config_hit(pvdev, *ppos, count))
+		return pvp_config_rw(pvdev, buf, count, ppos, false);
+	return vfio_pci_core_read(core_vdev, buf, count, ppos);
+}
+
+static ssize_t pvp_write(struct vfio_device *core_vdev, const char __user *buf,
+			 size_t count, loff_t *ppos)
+{
+	struct pvp_device *pvdev = pvp_from_vdev(core_vdev);
+
+	if (pvp_is_config(*ppos) && pvp_config_hit(pvdev, *ppos, count))
+		return pvp_config_rw(pvdev, (char __user *)buf, count, ppos,
+				     true);
+	return vfio_pci_core_write(core_vdev, buf, count, ppos);
+}
+
+static const struct vfio_device_ops pvp_ops = {
+	.name		= PVP_DRIVER_NAME,
+	.init		= pvp_init_dev,
+	.release	= vfio_pci_core_release_dev,
+	.open_device	= pvp_open_device,
+	.close_device	= pvp_close_device,
+	.ioctl		= vfio_pci_core_ioctl,
+	.device_feature	= vfio_pci_core_ioctl_feature,
+	.read		= pvp_read,
+	.write		= pvp_write,
+	.mmap		= vfio_pci_core_mmap,
+	.request	= vfio_pci_core_request,
+	.match		= vfio_pci_core_match,
+	PVP_OPS_IOMMUFD
+	PVP_OPS_PASID_IOAS
+	PVP_OPS_MATCH_TOKEN_UUID
+	PVP_OPS_GET_REGION_INFO_CAPS
+};
+
+static int pvp_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct pvp_device *pvdev;
+	int ret;
+
+	pvdev = vfio_alloc_device(pvp_device, core_device.vdev, &pdev->dev,
+				  &pvp_ops);
+	if (IS_ERR(pvdev))
+		return PTR_ERR(pvdev);
+
+	ret = pvp_config_probe(pvdev);
+	if (ret)
+		goto out_put_vdev;
+
+	dev_set_drvdata(&pdev->dev, &pvdev->core_device);
+	ret = vfio_pci_core_register_device(&pvdev->core_device);
+	if (ret)
+		goto out_put_vdev;
+	return 0;
+
+out_put_vdev:
+	vfio_put_device(&pvdev->core_device.vdev);
+	return ret;
+}
+
+static void pvp_remove(struct pci_dev *pdev)
+{
+	struct vfio_pci_core_device *core_device = dev_get_drvdata(&pdev->dev);
+
+	vfio_pci_core_unregister_device(core_device);
+	vfio_put_device(&core_device->vdev);
+}
+
+/* A reset, however it came, returns the emulated registers to 0 */
+static void pvp_reset_done(struct pci_dev *pdev)
+{
+	struct vfio_pci_core_device *core_device = dev_get_drvdata(&pdev->dev);
+
+	pvp_config_reset(pvp_from_core(core_device));
+}
+
+static const struct pci_error_handlers pvp_err_handlers = {
+	.error_detected	= vfio_pci_core_aer_err_detected,
+	.reset_done	= pvp_reset_done,
+};
+
+static struct pvp_device *pvp_from_dev(struct device *dev)
+{
+	return pvp_from_core(dev_get_drvdata(dev));
+}
+
+static ssize_t offset_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	struct pvp_device *pvdev = pvp_from_dev(dev);
+
+	if (pvdev->how == PVP_PLACE_NONE)
+		return sysfs_emit(buf, "none\n");
+	return sysfs_emit(buf, "%#x\n", pvdev->off);
+}
+static DEVICE_ATTR_RO(offset);
+
+static ssize_t placement_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  pvp_placement_name(pvp_from_dev(dev)->how));
+}
+static DEVICE_ATTR_RO(placement);
+
+static ssize_t pf_show(struct device *dev, struct device_attribute *attr,
+		       char *buf)
+{
+	struct pvp_device *pvdev = pvp_from_dev(dev);
+
+	return sysfs_emit(buf, "%s\n",
+			  pvdev->pf ? pci_name(pvdev->pf) : "none");
+}
+static DEVICE_ATTR_RO(pf);
+
+static ssize_t cap_show(struct device *dev, struct device_attribute *attr,
+			char *buf)
+{
+	struct pvp_device *pvdev = pvp_from_dev(dev);
+
+	return sysfs_emit(buf, "%#06x\n", pvdev->pf_cap &
+			  (PCI_PASID_CAP_EXEC | PCI_PASID_CAP_PRIV |
+			   PVP_PASID_CAP_WIDTH));
+}
+static DEVICE_ATTR_RO(cap);
+
+static ssize_t pf_enabled_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", pvp_pf_pasid_enabled(pvp_from_dev(dev)));
+}
+static DEVICE_ATTR_RO(pf_enabled);
+
+static ssize_t exposed_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(pvp_from_dev(dev)->active));
+}
+static DEVICE_ATTR_RO(exposed);
+
+static struct attribute *pvp_attrs[] = {
+	&dev_attr_offset.attr,
+	&dev_attr_placement.attr,
+	&dev_attr_pf.attr,
+	&dev_attr_cap.attr,
+	&dev_attr_pf_enabled.attr,
+	&dev_attr_exposed.attr,
+	NULL,
+};
+
+static const struct attribute_group pvp_attr_group = {
+	.name	= "pasid_vfio",
+	.attrs	= pvp_attrs,
+};
+
+const struct attribute_group *pvp_dev_groups[] = {
+	&pvp_attr_group,
+	NULL,
+};
+
+/* Matches any device, but only through driver_override */
+static const struct pci_device_id pvp_table[] = {
+	{ PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_ANY_ID, PCI_ANY_ID) },
+	{}
+};
+MODULE_DEVICE_TABLE(pci, pvp_table);
+
+static struct pci_driver pvp_driver = {
+	.name			= PVP_DRIVER_NAME,
+	.id_table		= pvp_table,
+	.probe			= pvp_probe,
+	.remove			= pvp_remove,
+	.err_handler		= &pvp_err_handlers,
+	.driver_managed_dma	= true,
+	.driver.dev_groups	= pvp_dev_groups,
+};
+
+static int __init pvp_init(void)
+{
+	if (pvp_override_check(pvp_pasid_offset)) {
+		pr_err("pasid_offset=\"%s\" is malformed: want [DDDD:]BB:DD.F=OFF[,...] in hex, each device once, OFF dword-aligned in 0x100-0xff8\n",
+		       pvp_pasid_offset);
+		return -EINVAL;
+	}
+	return pci_register_driver(&pvp_driver);
+}
+module_init(pvp_init);
+
+static void __exit pvp_exit(void)
+{
+	pci_unregister_driver(&pvp_driver);
+}
+module_exit(pvp_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("pasid-vfio-pci developers");
+MODULE_DESCRIPTION("vfio-pci variant driver exposing the PASID capability to VFs");

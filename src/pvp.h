@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pasid-vfio-pci: state shared between the driver glue (main.c) and the
+ * config space interception (config.c).
+ */
+#ifndef PVP_H
+#define PVP_H
+
+#include <linux/pci.h>
+#include <linux/spinlock.h>
+#include <linux/vfio_pci_core.h>
+
+#include "compat.h"
+#include "ecap.h"
+
+struct pvp_device {
+	struct vfio_pci_core_device core_device;
+
+	/* Fixed from probe to remove */
+	struct pci_dev *pf;		/* device whose PASID is mirrored */
+	u16 pf_pasid;			/* PASID capability offset on @pf */
+	u16 pf_cap;			/* its Capability register */
+	u16 off;			/* where the emulated capability goes */
+	enum pvp_placement how;
+	int place_err;			/* why not injected, when how is NONE */
+
+	/* Fixed while the device is open */
+	bool active;			/* emulation is live */
+
+	/*
+	 * Guards @emu and @warned_pf_off: taken by config accesses,
+	 * reset_done and open/close.  Never held across a call into the core.
+	 */
+	spinlock_t lock;
+	struct pvp_emu emu;
+	bool warned_pf_off;
+};
+
+static inline struct pvp_device *pvp_from_core(struct vfio_pci_core_device *c)
+{
+	return container_of(c, struct pvp_device, core_device);
+}
+
+static inline struct pvp_device *pvp_from_vdev(struct vfio_device *v)
+{
+	return pvp_from_core(container_of(v, struct vfio_pci_core_device,
+					  vdev));
+}
+
+extern char *pvp_pasid_offset;
+extern bool pvp_require_pf_enabled;
+
+int pvp_config_probe(struct pvp_device *pvdev);
+void pvp_config_open(struct pvp_device *pvdev);
+void pvp_config_close(struct pvp_device *pvdev);
+void pvp_config_reset(struct pvp_device *pvdev);
+bool pvp_config_hit(struct pvp_device *pvdev, loff_t pos, size_t count);
+ssize_t pvp_config_rw(struct pvp_device *pvdev, char __user *buf,
+		      size_t count, loff_t *ppos, bool iswrite);
+bool pvp_pf_pasid_enabled(struct pvp_device *pvdev);
+
+extern const struct attribute_group *pvp_dev_groups[];
+
+#endif /* PVP_H */
