@@ -8,7 +8,7 @@
 ifneq ($(KERNELRELEASE),)
 
 obj-m := pasid-vfio-pci.o
-pasid-vfio-pci-y := src/main.o src/config.o src/ecap.o
+pasid-vfio-pci-y := src/main.o src/config.o src/ecap.o src/guard.o src/hold.o
 ccflags-y += -I$(src)/include
 
 else

@@ -87,6 +87,40 @@ const struct vfio_device_ops pvp_probe_ops = {
 };
 C
 
+probe ftrace_ipmodify \
+"v5.11, d19ad0775dcd (ftrace: Have the callbacks receive a struct ftrace_regs
+ instead of pt_regs) with ftrace_get_regs(), and DYNAMIC_FTRACE_WITH_REGS:
+ an ftrace_ops that saves registers and modifies the IP (as livepatch does),
+ which the PF guard needs to redirect pci_disable_pasid()." <<'C'
+#include <linux/ftrace.h>
+#include <linux/pci-ats.h>
+static void notrace pvp_probe_cb(unsigned long ip, unsigned long pip,
+				 struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	if (regs && regs_get_kernel_argument(regs, 0))
+		instruction_pointer_set(regs, ip);
+}
+static struct ftrace_ops pvp_probe_ops = {
+	.func = pvp_probe_cb,
+	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY |
+		 FTRACE_OPS_FL_RECURSION,
+};
+int pvp_probe_fn(void);
+int pvp_probe_fn(void)
+{
+	int ret = ftrace_set_filter_ip(&pvp_probe_ops,
+				       (unsigned long)pci_disable_pasid, 0, 0);
+
+	synchronize_rcu_tasks();
+	return ret ?: register_ftrace_function(&pvp_probe_ops);
+}
+#ifndef CONFIG_DYNAMIC_FTRACE_WITH_REGS
+#error "no DYNAMIC_FTRACE_WITH_REGS"
+#endif
+C
+
 cat > "$work/Makefile" <<MK
 obj-m := $(cd "$work" && ls ./*.c | sed 's|^\./||; s|\.c$|.o|' | tr '\n' ' ')
 ccflags-y := -Werror

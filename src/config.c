@@ -123,9 +123,14 @@ out_free_layout:
 	return ret;
 }
 
+/*
+ * The PF's PASID works for its VFs: enabled, or recorded as disabled by the
+ * PCI core while the guard keeps it enabled in hardware.
+ */
 bool pvp_pf_pasid_enabled(struct pvp_device *pvdev)
 {
-	return pvdev->pf && pvdev->pf->pasid_enabled;
+	return pvdev->pf && (pvdev->pf->pasid_enabled ||
+			     pvp_guard_vetoed(pvdev));
 }
 
 /* Make the PASID Enable bit follow the PF; called with the lock held */

@@ -45,6 +45,13 @@ static int pvp_open_device(struct vfio_device *core_vdev)
 		return ret;
 
 	pvp_config_open(pvdev);
+	if (pvdev->active)
+		pvp_guard_open(pvdev);
+	/* PF drivers honouring pci_vfs_assigned() keep SR-IOV up meanwhile */
+	if (pvdev->core_device.pdev->is_virtfn) {
+		pci_set_dev_assigned(pvdev->core_device.pdev);
+		pvdev->assigned = true;
+	}
 	vfio_pci_core_finish_enable(&pvdev->core_device);
 	return 0;
 }
@@ -55,6 +62,11 @@ static void pvp_close_device(struct vfio_device *core_vdev)
 
 	vfio_pci_core_close_device(core_vdev);
 	pvp_config_close(pvdev);
+	pvp_guard_close(pvdev);
+	if (pvdev->assigned) {
+		pci_clear_dev_assigned(pvdev->core_device.pdev);
+		pvdev->assigned = false;
+	}
 }
 
 static bool pvp_is_config(loff_t pos)
@@ -116,12 +128,20 @@ static int pvp_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto out_put_vdev;
 
+	if (pvdev->how != PVP_PLACE_NONE) {
+		ret = pvp_guard_bind(pvdev);
+		if (ret)
+			goto out_put_vdev;
+	}
+
 	dev_set_drvdata(&pdev->dev, &pvdev->core_device);
 	ret = vfio_pci_core_register_device(&pvdev->core_device);
 	if (ret)
-		goto out_put_vdev;
+		goto out_guard_unbind;
 	return 0;
 
+out_guard_unbind:
+	pvp_guard_unbind(pvdev);
 out_put_vdev:
 	vfio_put_device(&pvdev->core_device.vdev);
 	return ret;
@@ -132,6 +152,7 @@ static void pvp_remove(struct pci_dev *pdev)
 	struct vfio_pci_core_device *core_device = dev_get_drvdata(&pdev->dev);
 
 	vfio_pci_core_unregister_device(core_device);
+	pvp_guard_unbind(pvp_from_core(core_device));
 	vfio_put_device(&core_device->vdev);
 }
 
@@ -227,6 +248,18 @@ const struct attribute_group *pvp_dev_groups[] = {
 	NULL,
 };
 
+static ssize_t guard_show(struct device_driver *drv, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", pvp_guard_state());
+}
+static DRIVER_ATTR_RO(guard);
+
+static struct attribute *pvp_drv_attrs[] = {
+	&driver_attr_guard.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(pvp_drv);
+
 /* Matches any device, but only through driver_override */
 static const struct pci_device_id pvp_table[] = {
 	{ PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_ANY_ID, PCI_ANY_ID) },
@@ -242,22 +275,35 @@ static struct pci_driver pvp_driver = {
 	.err_handler		= &pvp_err_handlers,
 	.driver_managed_dma	= true,
 	.driver.dev_groups	= pvp_dev_groups,
+	.driver.groups		= pvp_drv_groups,
 };
 
 static int __init pvp_init(void)
 {
+	int ret;
+
 	if (pvp_override_check(pvp_pasid_offset)) {
 		pr_err("pasid_offset=\"%s\" is malformed: want [DDDD:]BB:DD.F=OFF[,...] in hex, each device once, OFF dword-aligned in 0x100-0xff8\n",
 		       pvp_pasid_offset);
 		return -EINVAL;
 	}
-	return pci_register_driver(&pvp_driver);
+
+	pvp_guard_init();
+	ret = pci_register_driver(&pvp_driver);
+	if (ret)
+		goto out_guard_exit;
+	return 0;
+
+out_guard_exit:
+	pvp_guard_exit();
+	return ret;
 }
 module_init(pvp_init);
 
 static void __exit pvp_exit(void)
 {
 	pci_unregister_driver(&pvp_driver);
+	pvp_guard_exit();
 }
 module_exit(pvp_exit);
 

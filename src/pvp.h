@@ -12,6 +12,9 @@
 
 #include "compat.h"
 #include "ecap.h"
+#include "hold.h"
+
+struct pvp_guard_pf;
 
 struct pvp_device {
 	struct vfio_pci_core_device core_device;
@@ -26,6 +29,12 @@ struct pvp_device {
 
 	/* Fixed while the device is open */
 	bool active;			/* emulation is live */
+	bool assigned;			/* we marked the VF assigned */
+
+	/* PF guard (guard.c), under its lock */
+	struct pvp_guard_pf *guard;	/* fixed from bind to unbind */
+	struct list_head guard_node;
+	bool guard_open;
 
 	/*
 	 * Guards @emu and @warned_pf_off: taken by config accesses,
@@ -60,5 +69,14 @@ ssize_t pvp_config_rw(struct pvp_device *pvdev, char __user *buf,
 bool pvp_pf_pasid_enabled(struct pvp_device *pvdev);
 
 extern const struct attribute_group *pvp_dev_groups[];
+
+void pvp_guard_init(void);
+void pvp_guard_exit(void);
+const char *pvp_guard_state(void);
+int pvp_guard_bind(struct pvp_device *pvdev);
+void pvp_guard_unbind(struct pvp_device *pvdev);
+void pvp_guard_open(struct pvp_device *pvdev);
+void pvp_guard_close(struct pvp_device *pvdev);
+bool pvp_guard_vetoed(struct pvp_device *pvdev);
 
 #endif /* PVP_H */

@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pasid-vfio-pci: the PF guard.
+ *
+ * A VF can use PASID only while its PF's PASID is enabled, but IOMMU drivers
+ * disable a PF's PASID on domain changes with no regard for its VFs.
+ * pci_disable_pasid() returns void and has no hook, so the guard redirects
+ * it with ftrace (FTRACE_OPS_FL_IPMODIFY, the mechanism livepatch uses), for
+ * guarded PFs only: the PCI core's software state records the disable as
+ * usual (so a later pci_enable_pasid() works), but the hardware keeps PASID
+ * enabled until the last VF holding the PF lets go; the disable is applied
+ * then.  Where the hook cannot be installed the module works without it and
+ * says so.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ftrace.h>
+#include <linux/pci-ats.h>
+#include <linux/list.h>
+#include <linux/module.h>
+#include <linux/notifier.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#include "pvp.h"
+#include "../include/pasid_vfio_pci.h"
+
+/* One PF that VFs bound to this driver mirror */
+struct pvp_guard_pf {
+	struct list_head node;
+	struct pci_dev *pf;		/* reference held */
+	u16 pasid;			/* PASID capability offset */
+	struct pvp_hold hold;
+	struct list_head vfs;		/* pvp_device.guard_node */
+};
+
+/*
+ * Guards pvp_guard_pfs, every pvp_guard_pf and pvp_device.guard_node.  Taken
+ * on bind, open, close, unbind and when a PF's PASID disable is intercepted;
+ * never on the config access path, never held across a call out.
+ */
+static DEFINE_SPINLOCK(pvp_guard_lock);
+static LIST_HEAD(pvp_guard_pfs);
+static BLOCKING_NOTIFIER_HEAD(pvp_guard_chain);
+
+static enum pvp_scope pvp_scope = PVP_SCOPE_BOUND;
+static const char *pvp_guard_status = "off";
+
+static int pvp_guard_param_set(const char *val, const struct kernel_param *kp)
+{
+	return pvp_scope_parse(val, &pvp_scope);
+}
+
+static int pvp_guard_param_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", pvp_scope_name(pvp_scope));
+}
+
+static const struct kernel_param_ops pvp_guard_param_ops = {
+	.set = pvp_guard_param_set,
+	.get = pvp_guard_param_get,
+};
+module_param_cb(guard, &pvp_guard_param_ops, NULL, 0444);
+MODULE_PARM_DESC(guard,
+		 "Keep a PF's PASID enabled while its VFs are: bound (default), open, or off");
+
+const char *pvp_guard_state(void)
+{
+	return pvp_guard_status;
+}
+
+static struct pvp_guard_pf *pvp_guard_find(struct pci_dev *pf)
+{
+	struct pvp_guard_pf *g;
+
+	lockdep_assert_held(&pvp_guard_lock);
+	list_for_each_entry(g, &pvp_guard_pfs, node)
+		if (g->pf == pf)
+			return g;
+	return NULL;
+}
+
+/*
+ * Act on a transition of the guard of @pf, outside the lock: tell the
+ * cooperating drivers and apply a disable that was vetoed while it held.
+ */
+static void pvp_guard_act(struct pci_dev *pf, u16 pasid,
+			  enum pvp_hold_action act)
+{
+	switch (act) {
+	case PVP_HOLD_HELD:
+		blocking_notifier_call_chain(&pvp_guard_chain,
+					     PASID_VFIO_PCI_GUARD_HELD, pf);
+		break;
+	case PVP_HOLD_APPLY:
+		/* Unless the PF's PASID was enabled again meanwhile */
+		if (!pf->pasid_enabled) {
+			pci_write_config_word(pf, pasid + PCI_PASID_CTRL, 0);
+			pci_info(pf, "applying the PASID disable vetoed while its VFs needed it\n");
+		}
+		fallthrough;
+	case PVP_HOLD_RELEASED:
+		blocking_notifier_call_chain(&pvp_guard_chain,
+					     PASID_VFIO_PCI_GUARD_RELEASED, pf);
+		break;
+	case PVP_HOLD_NOTHING:
+		break;
+	}
+}
+
+/**
+ * pvp_guard_bind - a VF mirroring its PF's PASID was bound
+ * @pvdev: the VF
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int pvp_guard_bind(struct pvp_device *pvdev)
+{
+	struct pci_dev *pf = pvdev->pf;
+	struct pvp_guard_pf *g, *new;
+	enum pvp_hold_action act;
+	unsigned long flags;
+
+	if (!pf || pf == pvdev->core_device.pdev)
+		return 0;
+
+	new = kzalloc(sizeof(*new), GFP_KERNEL);
+	if (!new)
+		return -ENOMEM;
+
+	spin_lock_irqsave(&pvp_guard_lock, flags);
+	g = pvp_guard_find(pf);
+	if (!g) {
+		g = new;
+		new = NULL;
+		g->pf = pci_dev_get(pf);
+		g->pasid = pvdev->pf_pasid;
+		INIT_LIST_HEAD(&g->vfs);
+		list_add(&g->node, &pvp_guard_pfs);
+	}
+	list_add_tail(&pvdev->guard_node, &g->vfs);
+	pvdev->guard = g;
+	act = pvp_hold_bind(&g->hold, pvp_scope);
+	spin_unlock_irqrestore(&pvp_guard_lock, flags);
+
+	kfree(new);
+	pvp_guard_act(pf, pvdev->pf_pasid, act);
+	return 0;
+}
+
+/**
+ * pvp_guard_unbind - the VF is going away
+ * @pvdev: the VF, already closed
+ */
+void pvp_guard_unbind(struct pvp_device *pvdev)
+{
+	struct pvp_guard_pf *g = pvdev->guard, *gone = NULL;
+	enum pvp_hold_action act;
+	unsigned long flags;
+
+	if (!g)
+		return;
+
+	spin_lock_irqsave(&pvp_guard_lock, flags);
+	list_del(&pvdev->guard_node);
+	pvdev->guard = NULL;
+	act = pvp_hold_unbind(&g->hold, pvp_scope);
+	if (pvp_hold_idle(&g->hold)) {
+		list_del(&g->node);
+		gone = g;
+	}
+	spin_unlock_irqrestore(&pvp_guard_lock, flags);
+
+	pvp_guard_act(g->pf, g->pasid, act);
+	if (gone) {
+		pci_dev_put(gone->pf);
+		kfree(gone);
+	}
+}
+
+/**
+ * pvp_guard_open - the VF was opened with its PASID capability exposed
+ * @pvdev: the VF
+ */
+void pvp_guard_open(struct pvp_device *pvdev)
+{
+	struct pvp_guard_pf *g = pvdev->guard;
+	enum pvp_hold_action act;
+	unsigned long flags;
+
+	if (!g)
+		return;
+
+	spin_lock_irqsave(&pvp_guard_lock, flags);
+	pvdev->guard_open = true;
+	act = pvp_hold_open(&g->hold, pvp_scope);
+	spin_unlock_irqrestore(&pvp_guard_lock, flags);
+
+	pvp_guard_act(g->pf, g->pasid, act);
+}
+
+/**
+ * pvp_guard_close - the VF opened by pvp_guard_open() was closed
+ * @pvdev: the VF
+ */
+void pvp_guard_close(struct pvp_device *pvdev)
+{
+	struct pvp_guard_pf *g = pvdev->guard;
+	enum pvp_hold_action act;
+	unsigned long flags;
+
+	if (!g || !pvdev->guard_open)
+		return;
+
+	spin_lock_irqsave(&pvp_guard_lock, flags);
+	pvdev->guard_open = false;
+	act = pvp_hold_close(&g->hold, pvp_scope);
+	spin_unlock_irqrestore(&pvp_guard_lock, flags);
+
+	pvp_guard_act(g->pf, g->pasid, act);
+}
+
+/**
+ * pvp_guard_vetoed - is a disable of the VF's PF pending?
+ * @pvdev: the VF
+ *
+ * Lockless: read on the config access path.  The PF's PASID is then still
+ * enabled in hardware although the PCI core records it as disabled.
+ */
+bool pvp_guard_vetoed(struct pvp_device *pvdev)
+{
+	struct pvp_guard_pf *g = pvdev->guard;
+
+	return g && READ_ONCE(g->hold.vetoed);
+}
+
+bool pasid_vfio_pci_pasid_in_use(struct pci_dev *pf)
+{
+	enum pvp_scope scope = pvp_scope == PVP_SCOPE_OFF ? PVP_SCOPE_OPEN :
+			       pvp_scope;
+	struct pvp_guard_pf *g;
+	unsigned long flags;
+	bool used;
+
+	spin_lock_irqsave(&pvp_guard_lock, flags);
+	g = pvp_guard_find(pf);
+	used = g && pvp_hold_active(&g->hold, scope);
+	spin_unlock_irqrestore(&pvp_guard_lock, flags);
+	return used;
+}
+EXPORT_SYMBOL_GPL(pasid_vfio_pci_pasid_in_use);
+
+int pasid_vfio_pci_register_notifier(struct notifier_block *nb)
+{
+	return blocking_notifier_chain_register(&pvp_guard_chain, nb);
+}
+EXPORT_SYMBOL_GPL(pasid_vfio_pci_register_notifier);
+
+int pasid_vfio_pci_unregister_notifier(struct notifier_block *nb)
+{
+	return blocking_notifier_chain_unregister(&pvp_guard_chain, nb);
+}
+EXPORT_SYMBOL_GPL(pasid_vfio_pci_unregister_notifier);
+
+#ifdef PVP_HAVE_FTRACE_IPMODIFY
+
+/* Names of the VFs holding @g, for a warning; called with the lock held */
+static void pvp_guard_names(struct pvp_guard_pf *g, char *buf, size_t size)
+{
+	struct pvp_device *pvdev;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	list_for_each_entry(pvdev, &g->vfs, guard_node) {
+		if (pvp_scope == PVP_SCOPE_OPEN && !pvdev->guard_open)
+			continue;
+		n += scnprintf(buf + n, size - n, "%s%s", n ? " " : "",
+			       pci_name(pvdev->core_device.pdev));
+	}
+}
+
+/*
+ * pci_disable_pasid() of a guarded PF lands here instead, with the same
+ * argument.  It records the disable in the PCI core's software state as
+ * pci_disable_pasid() would, keeps the hardware enabled, and owes the
+ * hardware write until the guard lifts.  Runs in the caller's context and
+ * never sleeps (see pvp_guard_exit()).
+ */
+static void pvp_guard_disable_pasid(struct pci_dev *pdev)
+{
+	struct pvp_guard_pf *g;
+	unsigned long flags;
+	char names[160];
+	bool vetoed;
+
+	spin_lock_irqsave(&pvp_guard_lock, flags);
+	g = pvp_guard_find(pdev);
+	vetoed = g && pvp_hold_veto(&g->hold, pvp_scope, pdev->pasid_enabled);
+	if (vetoed) {
+		pvp_guard_names(g, names, sizeof(names));
+		pdev->pasid_enabled = 0;
+	}
+	spin_unlock_irqrestore(&pvp_guard_lock, flags);
+
+	if (!vetoed) {
+		/* The guard lifted since the hook looked: disable for real */
+		pci_disable_pasid(pdev);
+		return;
+	}
+	dev_warn_ratelimited(&pdev->dev, "PASID disable vetoed: VFs %s use it (guard=%s); applied when they let go\n",
+			     names, pvp_scope_name(pvp_scope));
+}
+
+static void notrace pvp_guard_ftrace(unsigned long ip, unsigned long parent_ip,
+				     struct ftrace_ops *op,
+				     struct ftrace_regs *fregs)
+{
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+	struct pvp_guard_pf *g;
+	struct pci_dev *pdev;
+	unsigned long flags;
+	bool held;
+
+	if (!regs)
+		return;
+	pdev = (struct pci_dev *)regs_get_kernel_argument(regs, 0);
+	if (!pdev || pdev->is_virtfn || !pdev->pasid_enabled)
+		return;
+
+	spin_lock_irqsave(&pvp_guard_lock, flags);
+	g = pvp_guard_find(pdev);
+	held = g && pvp_hold_active(&g->hold, pvp_scope);
+	spin_unlock_irqrestore(&pvp_guard_lock, flags);
+	if (held)
+		instruction_pointer_set(regs,
+					(unsigned long)pvp_guard_disable_pasid);
+}
+
+static struct ftrace_ops pvp_guard_ops = {
+	.func	= pvp_guard_ftrace,
+	.flags	= FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY |
+		  FTRACE_OPS_FL_RECURSION,
+};
+
+static bool pvp_guard_installed;
+
+/**
+ * pvp_guard_init - install the hook on pci_disable_pasid()
+ *
+ * Never fails the module: without the hook, emulation works unguarded.
+ * Installation is all or nothing: a filter set for a registration that then
+ * fails is removed again.
+ */
+void pvp_guard_init(void)
+{
+	unsigned long ip = (unsigned long)pci_disable_pasid;
+	int ret;
+
+	if (pvp_scope == PVP_SCOPE_OFF) {
+		pvp_guard_status = "off";
+		return;
+	}
+
+	ret = ftrace_set_filter_ip(&pvp_guard_ops, ip, 0, 0);
+	if (ret)
+		goto out_unavailable;
+	ret = register_ftrace_function(&pvp_guard_ops);
+	if (ret)
+		goto out_remove_filter;
+
+	pvp_guard_installed = true;
+	pvp_guard_status = "active";
+	return;
+
+out_remove_filter:
+	ftrace_set_filter_ip(&pvp_guard_ops, ip, 1, 0);
+out_unavailable:
+	pvp_guard_status = ret == -EBUSY ?
+		"unavailable: another ftrace IPMODIFY user hooks pci_disable_pasid" :
+		"unavailable: cannot hook pci_disable_pasid with ftrace";
+	pr_warn("PF guard %s (%d); PASID emulation works, but a PF's PASID can be disabled under its VFs\n",
+		pvp_guard_status, ret);
+}
+
+void pvp_guard_exit(void)
+{
+	if (!pvp_guard_installed)
+		return;
+	unregister_ftrace_function(&pvp_guard_ops);
+	ftrace_set_filter_ip(&pvp_guard_ops, (unsigned long)pci_disable_pasid,
+			     1, 0);
+	/*
+	 * A caller redirected just before the unregistration may still be
+	 * running pvp_guard_disable_pasid(), which never sleeps: once every
+	 * task has passed a voluntary schedule, none is.
+	 */
+	synchronize_rcu_tasks();
+	pvp_guard_installed = false;
+}
+
+#else /* !PVP_HAVE_FTRACE_IPMODIFY */
+
+void pvp_guard_init(void)
+{
+	pvp_guard_status = pvp_scope == PVP_SCOPE_OFF ? "off" :
+		"unavailable: kernel lacks ftrace with IP modification";
+	if (pvp_scope != PVP_SCOPE_OFF)
+		pr_warn("PF guard %s; PASID emulation works, but a PF's PASID can be disabled under its VFs\n",
+			pvp_guard_status);
+}
+
+void pvp_guard_exit(void)
+{
+}
+
+#endif /* PVP_HAVE_FTRACE_IPMODIFY */
