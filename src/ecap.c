@@ -295,7 +295,8 @@ static int pvp_parse_hex(const char **s, unsigned int max, unsigned int *val)
 	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
 		p += 2;
 	while (isxdigit(*p)) {
-		v = v * 16 + hex_to_bin(*p++);
+		v = v * 16 + (isdigit(*p) ? *p - '0' : tolower(*p) - 'a' + 10);
+		p++;
 		if (v > max || ++digits > 8)
 			return -EINVAL;
 	}
