@@ -161,6 +161,9 @@ static void pvp_reset_done(struct pci_dev *pdev)
 {
 	struct vfio_pci_core_device *core_device = dev_get_drvdata(&pdev->dev);
 
+	/* Not yet, or no longer, ours */
+	if (!core_device)
+		return;
 	pvp_config_reset(pvp_from_core(core_device));
 }
 
