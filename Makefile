@@ -1,17 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# pasid-vfio-pci: kbuild file and wrapper in one (as v4l2loopback does).
+# pasid-vfio-pci: wrapper around kbuild (the objects are listed in Kbuild).
 #   make [KDIR=<kernel build dir>]	build pasid-vfio-pci.ko
 #   make install / uninstall		into /lib/modules/<ver>/updates
 #   make check				every test suite (see README)
-
-ifneq ($(KERNELRELEASE),)
-
-obj-m := pasid-vfio-pci.o
-pasid-vfio-pci-y := src/main.o src/config.o src/ecap.o src/guard.o src/hold.o
-ccflags-y += -I$(src)/include
-
-else
 
 KVER ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -64,5 +56,3 @@ check:
 	$(TOP)/scripts/check.sh
 
 .PHONY: all modules install uninstall clean matrix kunit style dkms-test e2e demo bench check FORCE
-
-endif

@@ -1,0 +1,478 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Fetch Debian kernels into a private cache and build out-of-tree modules
+# against them, without touching the system's apt sources.
+#
+#   kernels.sh fetch <tag>                        tag: 6.1 | 6.12 | 7.3
+#   kernels.sh build [--strict] <tag> <srcdir> [make args...]
+#   kernels.sh env <tag>                          print the env file's path
+#
+# fetch writes $PVP_CACHE/k/<tag>/env (KVER KDIR VMLINUZ MODROOT CHROOT
+# CHROOT_KDIR KCONFIG).  7.3 is built inside a debootstrapped trixie root.
+# build runs "make -C <srcdir> KDIR=... W=1" when <srcdir>/Makefile sets KDIR
+# (a wrapper with steps of its own), else "make -C KDIR M=<srcdir> W=1";
+# --strict fails on any warning.  The log goes to <srcdir>/.build-<tag>.log.
+set -euo pipefail
+
+PVP_CACHE=${PVP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pasid-vfio-pci}
+mkdir -p "$PVP_CACHE"
+PVP_CACHE=$(cd "$PVP_CACHE" && pwd)
+MIRROR=${PVP_MIRROR:-http://deb.debian.org/debian}
+SEC_MIRROR=${PVP_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+TRIXIE_ROOT=$PVP_CACHE/roots/trixie
+# What kbuild needs in the trixie root to build (and sign/strip) modules.
+TRIXIE_PKGS=make,gcc-14,libc6-dev,binutils,libelf1t64,libssl3t64,pahole,kmod,xz-utils,zstd
+
+msg() { printf '%s\n' "kernels.sh: $*" >&2; }
+die() { msg "error: $*"; exit 1; }
+
+usage() {
+	sed -n '4,16s/^# \{0,1\}//p' "$0" >&2
+	exit 2
+}
+
+# ---------------------------------------------------------------------------
+# Private apt: one configuration per distribution under $PVP_CACHE/apt/<dist>.
+
+apt_dir() { echo "$PVP_CACHE/apt/$1"; }
+
+# apt_setup <dist>: write sources and apt.conf for <dist>.
+apt_setup() {
+	local dist=$1 d
+	d=$(apt_dir "$dist")
+	mkdir -p "$d/lists/partial" "$d/cache/archives/partial" "$d/empty" "$d/state"
+	: >>"$d/status"
+	local sb="[signed-by=$KEYRING]"
+	case $dist in
+	bookworm)
+		cat >"$d/sources.list" <<-EOF
+			deb $sb $MIRROR bookworm main
+			deb $sb $MIRROR bookworm-updates main
+			deb $sb $MIRROR bookworm-backports main
+			deb $sb $SEC_MIRROR bookworm-security main
+		EOF
+		;;
+	trixie)
+		cat >"$d/sources.list" <<-EOF
+			deb $sb $MIRROR trixie-backports main
+		EOF
+		;;
+	*) die "unknown distribution $dist" ;;
+	esac
+	# Settings from /etc/apt/apt.conf.d (e.g. proxies) still apply; every
+	# path apt reads or writes is redirected here.
+	cat >"$d/apt.conf" <<-EOF
+		Dir::Etc::SourceList "$d/sources.list";
+		Dir::Etc::SourceParts "$d/empty";
+		Dir::Etc::Preferences "$d/empty/none";
+		Dir::Etc::PreferencesParts "$d/empty";
+		Dir::State "$d/state";
+		Dir::State::Lists "$d/lists";
+		Dir::State::status "$d/status";
+		Dir::Cache "$d/cache";
+		Dir::Cache::archives "$d/cache/archives";
+		Dir::Cache::pkgcache "";
+		Dir::Cache::srcpkgcache "";
+		APT::Architecture "amd64";
+		#clear APT::Architectures;
+		APT::Architectures { "amd64"; };
+		Acquire::Languages "none";
+		APT::Sandbox::User "$(id -un)";
+		#clear APT::Update::Post-Invoke-Success;
+		#clear APT::Update::Post-Invoke;
+	EOF
+}
+
+papt_get() { local d; d=$(apt_dir "$1"); shift; apt-get -c "$d/apt.conf" "$@"; }
+papt_cache() { local d; d=$(apt_dir "$1"); shift; apt-cache -c "$d/apt.conf" "$@"; }
+
+# apt_update <dist>: refresh the private lists (once per fetch that needs it).
+apt_update() {
+	local dist=$1 d
+	d=$(apt_dir "$dist")
+	apt_setup "$dist"
+	msg "updating private $dist package lists"
+	papt_get "$dist" -q update >"$d/update.log" 2>&1 ||
+		{ tail -n 20 "$d/update.log" >&2; die "apt-get update ($dist) failed"; }
+}
+
+# pkgver <dist> <pkg>: candidate version, empty if unknown.
+pkgver() {
+	papt_cache "$1" show --no-all-versions "$2" 2>/dev/null |
+		sed -n 's/^Version: //p' | head -n 1
+}
+
+# matching <dist> <regex>: package names matching <regex>, sorted (sort -V)
+# so that the choice depends only on the lists' contents.
+matching() { papt_cache "$1" pkgnames | grep -E "$2" | sort -V || true; }
+
+# ---------------------------------------------------------------------------
+# Resolution: set PKGS (name=version ...), KVER, DIST for a tag.
+
+resolve() {
+	local tag=$1 abi cand img hdr com kb v
+	PKGS=()
+	case $tag in
+	6.1 | 6.12)
+		DIST=bookworm
+		if [ "$tag" = 6.1 ]; then
+			cand=$(matching bookworm '^linux-image-6\.1\.0-[0-9]+-amd64$')
+		else
+			cand=$(matching bookworm '^linux-image-6\.12\.[0-9]+\+deb12(\.[0-9]+)?-amd64$')
+		fi
+		# Newest ABI that has an image, headers, common headers and kbuild.
+		for img in $(printf '%s\n' "$cand" | tac); do
+			abi=${img#linux-image-}
+			abi=${abi%-amd64}
+			hdr=linux-headers-$abi-amd64
+			com=linux-headers-$abi-common
+			if [ "$tag" = 6.1 ]; then kb=linux-kbuild-6.1; else kb=linux-kbuild-$abi; fi
+			v=$(pkgver bookworm "$hdr")
+			[ -n "$v" ] || continue
+			[ "$(pkgver bookworm "$com")" = "$v" ] || continue
+			# kbuild comes from the same source upload as the headers.
+			papt_cache bookworm show "$kb=$v" >/dev/null 2>&1 || continue
+			KVER=$abi-amd64
+			PKGS=("$img=$(pkgver bookworm "$img")" "$hdr=$v" "$com=$v" "$kb=$v")
+			return 0
+		done
+		;;
+	7.3)
+		DIST=trixie
+		# linux-binary-<abi>-amd64 has vmlinuz, linux-modules-<abi>-amd64
+		# the modules; the headers split as for older kernels.
+		cand=$(matching trixie '^linux-binary-7\.3\.[0-9]+\+[a-z0-9.~+-]*-amd64$')
+		for img in $(printf '%s\n' "$cand" | tac); do
+			abi=${img#linux-binary-}
+			abi=${abi%-amd64}
+			v=$(pkgver trixie "$img")
+			local mods=linux-modules-$abi-amd64
+			hdr=linux-headers-$abi-amd64
+			com=linux-headers-$abi-common
+			kb=
+			for kb in "linux-kbuild-$abi" linux-kbuild-7.3; do
+				papt_cache trixie show "$kb=$v" >/dev/null 2>&1 && break
+				kb=
+			done
+			[ -n "$kb" ] || continue
+			[ "$(pkgver trixie "$mods")" = "$v" ] || continue
+			[ "$(pkgver trixie "$hdr")" = "$v" ] || continue
+			[ "$(pkgver trixie "$com")" = "$v" ] || continue
+			KVER=$abi-amd64
+			PKGS=("$img=$v" "$mods=$v" "$hdr=$v" "$com=$v" "$kb=$v")
+			# linux-base-<abi> has the config and System.map, if it exists.
+			[ "$(pkgver trixie "linux-base-$abi-amd64")" != "$v" ] ||
+				PKGS+=("linux-base-$abi-amd64=$v")
+			return 0
+		done
+		;;
+	*) die "unknown kernel tag '$tag' (6.1, 6.12, 7.3)" ;;
+	esac
+	die "no complete kernel package set found for $tag"
+}
+
+# ---------------------------------------------------------------------------
+# trixie root for 7.3 builds (debootstrap, cached by a stamp).
+
+trixie_ok() { [ "$(cat "$TRIXIE_ROOT.stamp" 2>/dev/null)" = "$TRIXIE_PKGS" ]; }
+
+trixie_root() {
+	local stamp=$TRIXIE_ROOT.stamp
+	trixie_ok && return 0
+	[ "$(id -u)" = 0 ] || die "building the trixie root needs root"
+	command -v debootstrap >/dev/null || die "debootstrap is not installed"
+	msg "debootstrapping trixie into $TRIXIE_ROOT (about a minute)"
+	rm -rf "$TRIXIE_ROOT" "$stamp"
+	mkdir -p "$(dirname "$TRIXIE_ROOT")"
+	local t0=$SECONDS log=$TRIXIE_ROOT.log
+	if ! debootstrap --variant=minbase --keyring="$KEYRING" \
+		--include="$TRIXIE_PKGS" trixie "$TRIXIE_ROOT" "$MIRROR" >"$log" 2>&1; then
+		tail -n 30 "$log" >&2
+		die "debootstrap failed (log: $log)"
+	fi
+	rm -rf "$TRIXIE_ROOT/var/cache/apt/archives/"*.deb
+	echo "$TRIXIE_PKGS" >"$stamp"
+	msg "trixie root ready in $((SECONDS - t0)) s"
+}
+
+# ---------------------------------------------------------------------------
+# fetch
+
+kdir_of() { echo "$PVP_CACHE/k/$1"; }
+
+# fetch_cached <tag> <kdir> [repair]: print the env file if the tag is
+# fetched; with "repair", (re)build the trixie root and its headers.
+fetch_cached() {
+	local tag=$1 k=$2
+	[ -f "$k/.stamp" ] && [ -f "$k/env" ] || return 1
+	if [ "$tag" = 7.3 ]; then
+		if [ -n "${3:-}" ]; then trixie_root; else trixie_ok || return 1; fi
+		if [ ! -f "$(sed -n 's/^KDIR=//p' "$k/env")/Makefile" ]; then
+			[ -n "${3:-}" ] || return 1
+			install_headers_in_root "$k/root"
+		fi
+	fi
+	echo "$k/env"
+}
+
+fetch() {
+	local tag=$1 k
+	k=$(kdir_of "$tag")
+	case $tag in 6.1 | 6.12 | 7.3) ;; *) die "unknown kernel tag '$tag' (6.1, 6.12, 7.3)" ;; esac
+	fetch_cached "$tag" "$k" && return 0
+	# One fetch at a time (they share apt lists and the trixie root).
+	mkdir -p "$k"
+	exec 9>"$PVP_CACHE/.fetch.lock"
+	flock 9
+	fetch_cached "$tag" "$k" repair && return 0
+	local t0=$SECONDS
+	resolve_fresh "$tag"
+	msg "$tag: $KVER from ${PKGS[*]}"
+
+	rm -rf "$k/debs" "$k/root" "$k/root.tmp" "$k/env"
+	mkdir -p "$k/debs" "$k/root.tmp"
+	(cd "$k/debs" && papt_get "$DIST" -q download "${PKGS[@]}") >"$k/download.log" 2>&1 ||
+		{ tail -n 20 "$k/download.log" >&2; die "apt-get download failed"; }
+	local deb
+	for deb in "$k"/debs/*.deb; do
+		dpkg -x "$deb" "$k/root.tmp"
+	done
+
+	if [ "$tag" = 7.3 ]; then
+		trixie_root
+		install_headers_in_root "$k/root.tmp"
+	fi
+	mv "$k/root.tmp" "$k/root"
+	fix_headers "$k/root"
+	write_env "$tag" "$k"
+	rm -rf "$k/debs"
+	printf '%s\n' "${PKGS[@]}" >"$k/.stamp"
+	msg "$tag: fetched in $((SECONDS - t0)) s"
+	echo "$k/env"
+}
+
+# resolve_fresh <tag>: refresh the tag's private lists, then resolve.
+resolve_fresh() {
+	case $1 in 7.3) apt_update trixie ;; *) apt_update bookworm ;; esac
+	resolve "$1"
+}
+
+# Point the headers' absolute /usr/src paths into the unpacked tree.
+fix_headers() {
+	local root=$1 mk
+	# "include /usr/src/...-common/Makefile"; 7.x also sets KBUILD_OUTPUT.
+	for mk in "$root"/usr/src/linux-headers-*/Makefile; do
+		[ -f "$mk" ] || continue
+		sed -E -i "s#^(include |KBUILD_OUTPUT=)/usr/src/#\1$root/usr/src/#" "$mk"
+		! grep -q '/usr/src/' <(grep -v "$root" "$mk") ||
+			die "unexpected absolute path left in $mk"
+	done
+	# lib/modules/<kver>/{build,source} are absolute links to /usr/src up
+	# to 6.12, relative ones (fine as they are) from 7.x.
+	local l t
+	for l in "$root"/lib/modules/*/build "$root"/lib/modules/*/source \
+		"$root"/usr/lib/modules/*/build "$root"/usr/lib/modules/*/source; do
+		[ -L "$l" ] || continue
+		t=$(readlink "$l")
+		case $t in /*) ln -sfn "$root$t" "$l" ;; esac
+	done
+}
+
+# 7.3: copy the headers into the trixie root so its tools run there.
+install_headers_in_root() {
+	local root=$1 d
+	mkdir -p "$TRIXIE_ROOT/usr/src" "$TRIXIE_ROOT/usr/lib"
+	for d in "$root"/usr/src/linux-headers-*; do
+		rm -rf "$TRIXIE_ROOT/usr/src/${d##*/}"
+		cp -a "$d" "$TRIXIE_ROOT/usr/src/"
+	done
+	for d in "$root"/usr/lib/linux-kbuild-*; do
+		rm -rf "$TRIXIE_ROOT/usr/lib/${d##*/}"
+		cp -a "$d" "$TRIXIE_ROOT/usr/lib/"
+	done
+}
+
+write_env() {
+	local tag=$1 k=$2 root=$2/root modroot vmlinuz kconfig kdir chroot='' chroot_kdir=''
+	if [ -d "$root/lib/modules/$KVER" ] && [ ! -L "$root/lib" ]; then
+		modroot=$root
+	elif [ -d "$root/usr/lib/modules/$KVER" ]; then
+		modroot=$root/usr
+	else
+		die "no lib/modules/$KVER in the unpacked packages"
+	fi
+	for vmlinuz in "$root/boot/vmlinuz-$KVER" "$modroot/lib/modules/$KVER/vmlinuz" ""; do
+		[ -z "$vmlinuz" ] || [ -f "$vmlinuz" ] && break
+	done
+	[ -n "$vmlinuz" ] || die "no vmlinuz for $KVER"
+	for kconfig in "$root/boot/config-$KVER" "$modroot/lib/modules/$KVER/config" \
+		"$root/usr/src/linux-headers-$KVER/.config" ""; do
+		[ -z "$kconfig" ] || [ -f "$kconfig" ] && break
+	done
+	[ -n "$kconfig" ] || die "no kernel config for $KVER"
+	kdir=$root/usr/src/linux-headers-$KVER
+	[ -f "$kdir/Makefile" ] || die "no headers at $kdir"
+	if [ "$tag" = 7.3 ]; then
+		chroot=$TRIXIE_ROOT
+		chroot_kdir=/usr/src/linux-headers-$KVER
+		kdir=$TRIXIE_ROOT$chroot_kdir
+	fi
+	cat >"$k/env.tmp" <<-EOF
+		# Generated by scripts/kernels.sh fetch $tag
+		KVER=$KVER
+		KDIR=$kdir
+		VMLINUZ=$vmlinuz
+		MODROOT=$modroot
+		CHROOT=$chroot
+		CHROOT_KDIR=$chroot_kdir
+		KCONFIG=$kconfig
+	EOF
+	mv "$k/env.tmp" "$k/env"
+}
+
+# ---------------------------------------------------------------------------
+# build
+
+# order_kos <dir> [prefix]: .ko paths, relative to <dir>, that kbuild's
+# modules.order lists (6.1 lists /abs/x.ko, 6.12 /abs/x.o, 7.x x.o).
+order_kos() {
+	[ -f "$1/modules.order" ] || return 0
+	sed -e "s|^${2:-$1}/||" -e 's|^\./||' -e 's|\.o$|.ko|' "$1/modules.order"
+}
+
+# build_mode <src>: "wrapper" when <src>/Makefile is a wrapper honouring KDIR=
+# (it may run steps of its own, e.g. feature probes, before kbuild), else
+# "kbuild".  PVP_BUILD_MODE overrides.
+build_mode() {
+	if [ -n "${PVP_BUILD_MODE:-}" ]; then
+		echo "$PVP_BUILD_MODE"
+	elif grep -qE '^[[:space:]]*KDIR[[:space:]]*[?:]?=' "$1/Makefile" 2>/dev/null; then
+		echo wrapper
+	else
+		echo kbuild
+	fi
+}
+
+# build [--strict] <tag> <src> [make args]: exit 1 if make failed, 3 if no
+# .ko was produced, 4 if --strict and the log has warnings.
+build() {
+	local strict=0
+	if [ "${1:-}" = --strict ]; then strict=1; shift; fi
+	[ $# -ge 2 ] || usage
+	local tag=$1 src
+	src=$(cd "$2" && pwd)
+	shift 2
+	local envf log=$src/.build-$tag.log rc=0 ko KDIR='' CHROOT='' CHROOT_KDIR='' KVER=''
+	envf=$(fetch "$tag")
+	# shellcheck source=/dev/null
+	. "$envf"
+	# Make variables from a calling make (make matrix) must not leak in.
+	unset MAKEFLAGS MAKELEVEL MFLAGS MAKEOVERRIDES
+	# A .ko left by another kernel's build would not be relinked: drop it.
+	{ order_kos "$src"; find "$src" -maxdepth 1 -name '*.ko' -printf '%f\n'; } |
+		sort -u | while read -r ko; do
+			case $ko in /* | *../*) ;; *) rm -f "${src:?}/$ko" ;; esac
+		done
+	: >"$log"
+	local t0
+	t0=$(mktemp)
+	# shellcheck disable=SC2064 # t0 is fixed from here on
+	trap "rm -f '$t0'" EXIT
+	if [ -n "$CHROOT" ]; then
+		build_chroot "$src" "$log" "$@" || rc=$?
+	else
+		local cmd
+		if [ "$(build_mode "$src")" = wrapper ]; then
+			cmd=(make -C "$src" KDIR="$KDIR" KVER="$KVER" W=1 "$@")
+		else
+			cmd=(make -C "$KDIR" M="$src" W=1 "$@")
+		fi
+		{
+			echo "# ${cmd[*]}"
+			"${cmd[@]}" 2>&1
+		} >>"$log" 2>&1 || rc=$?
+	fi
+	if [ $rc -ne 0 ]; then
+		tail -n 30 "$log" >&2
+		msg "build $tag failed (exit $rc, log: $log)"
+		return 1
+	fi
+	# Every module kbuild meant to link must be there and new.
+	local kos=0 missing=0
+	while read -r ko; do
+		if [ -f "$src/$ko" ] && ! [ "$t0" -nt "$src/$ko" ]; then
+			kos=$((kos + 1))
+		else
+			missing=$((missing + 1))
+		fi
+	done < <(if [ -n "$CHROOT" ]; then order_kos "$CHROOT/build/${src##*/}" "/build/${src##*/}"; else order_kos "$src"; fi)
+	if [ $kos -eq 0 ] || [ $missing -ne 0 ]; then
+		tail -n 30 "$log" >&2
+		msg "build $tag produced no .ko ($missing missing; log: $log)"
+		return 3
+	fi
+	if [ $strict = 1 ] && grep -qE 'warning:|^WARNING:' "$log"; then
+		grep -E 'warning:|^WARNING:' "$log" | head -n 30 >&2
+		msg "build $tag has warnings (log: $log)"
+		return 4
+	fi
+	msg "build $tag ($KVER): $kos module(s), log: $log"
+}
+
+# Build a copy of <src> inside the trixie root; copy back the .ko files.
+build_chroot() {
+	local src=$1 log=$2 name
+	shift 2
+	[ "$(id -u)" = 0 ] || die "chroot builds need root"
+	exec 8>"$CHROOT.build.lock"
+	flock 8
+	name=${src##*/}
+	local cdir=/build/$name
+	rm -rf "${CHROOT:?}$cdir"
+	mkdir -p "$CHROOT$cdir"
+	# Only sources: from git when <src> is a work tree (tracked and
+	# untracked, not ignored), else everything but kbuild's outputs.
+	if [ "$(git -C "$src" rev-parse --show-toplevel 2>/dev/null)" = "$src" ]; then
+		git -C "$src" ls-files -z -co --exclude-standard |
+			(cd "$src" && while IFS= read -r -d '' f; do
+				[ -e "$f" ] || [ -L "$f" ] && printf '%s\0' "$f"
+			done) | tar -C "$src" --null -T - -cf -
+	else
+		tar -C "$src" --exclude=.git --exclude='.build-*.log' --exclude='*.o' \
+			--exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c' \
+			--exclude='.*.cmd' --exclude=Module.symvers --exclude=modules.order \
+			-cf - .
+	fi | tar -C "$CHROOT$cdir" -xf -
+	local rc=0 cmd
+	if [ "$(build_mode "$src")" = wrapper ]; then
+		cmd=(make -C "$cdir" KDIR="$CHROOT_KDIR" KVER="$KVER" W=1 "$@")
+	else
+		cmd=(make -C "$CHROOT_KDIR" M="$cdir" W=1 "$@")
+	fi
+	{
+		echo "# chroot $CHROOT ${cmd[*]}"
+		# objtool reads /proc: mount it in a private mount namespace so
+		# nothing stays mounted in the root afterwards.
+		# shellcheck disable=SC2016 # expanded by the inner shell
+		unshare --mount --propagation private -- /bin/sh -c \
+			'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' "$CHROOT" \
+			/usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+			LANG=C.UTF-8 "${cmd[@]}" 2>&1
+	} >>"$log" 2>&1 || rc=$?
+	# Same relative paths; the copies belong to the caller, not the chroot.
+	order_kos "$CHROOT$cdir" "$cdir" | while read -r ko; do
+		[ ! -f "$CHROOT$cdir/$ko" ] || cp "$CHROOT$cdir/$ko" "$src/$ko"
+	done
+	return $rc
+}
+
+# ---------------------------------------------------------------------------
+
+case ${1:-} in
+fetch) [ $# -eq 2 ] || usage; fetch "$2" ;;
+env) [ $# -eq 2 ] || usage; f=$(kdir_of "$2")/env; [ -f "$f" ] || die "run: $0 fetch $2"; echo "$f" ;;
+build) shift; build "$@" ;;
+*) usage ;;
+esac
