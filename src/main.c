@@ -246,7 +246,7 @@ static const struct attribute_group pvp_attr_group = {
 	.attrs	= pvp_attrs,
 };
 
-const struct attribute_group *pvp_dev_groups[] = {
+static const struct attribute_group *pvp_dev_groups[] = {
 	&pvp_attr_group,
 	NULL,
 };
@@ -277,8 +277,8 @@ static struct pci_driver pvp_driver = {
 	.remove			= pvp_remove,
 	.err_handler		= &pvp_err_handlers,
 	.driver_managed_dma	= true,
-	.driver.dev_groups	= pvp_dev_groups,
-	.driver.groups		= pvp_drv_groups,
+	.dev_groups		= pvp_dev_groups,
+	.groups			= pvp_drv_groups,
 };
 
 static int __init pvp_init(void)

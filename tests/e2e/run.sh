@@ -1,0 +1,327 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# End-to-end tests of pasid-vfio-pci in QEMU guests (TCG, q35, intel-iommu,
+# igb and nvme SR-IOV PFs; a test-only fixture grafts PASID onto a PF).
+#
+#   tests/e2e/run.sh            every kernel in ${PVP_KERNELS:-6.1 6.12 7.3},
+#                               each with intel-iommu in default and in
+#                               scalable (x-scalable-mode, x-pasid-mode) mode
+#   tests/e2e/run.sh --demo [TAG]   a short walk-through on one kernel (6.12)
+#
+# Environment: PVP_KERNELS, PVP_MODES ("default scalable"), PVP_CASES (guest
+# case letters, default all: "a b c d e f"), PVP_BOOT_TIMEOUT (s per boot,
+# default 300), PVP_CACHE.  Output: the guest's PASS/FAIL/SKIP lines, a
+# summary line per kernel and "N passed, N failed, N skipped" last; exit 1
+# on any failure.  Logs of failed boots stay in $PVP_CACHE/e2e-logs/.
+set -uo pipefail
+
+E2E=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$E2E/../.." && pwd)
+PVP_CACHE=${PVP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pasid-vfio-pci}
+export PVP_CACHE
+KERNELS_SH=$TOP/scripts/kernels.sh
+WORK=$PVP_CACHE/e2e
+LOGROOT=$PVP_CACHE/e2e-logs
+BOOT_TIMEOUT=${PVP_BOOT_TIMEOUT:-300}
+# Kernel messages that fail a boot wherever they appear in the serial log.
+BAD_RE='BUG:|WARNING:|Oops|Call Trace|general protection fault|Kernel panic|possible circular locking|possible recursive locking|inconsistent lock state|lockdep|INFO: task .* blocked|rcu_.* detected stalls|UBSAN:|KASAN:'
+# Stock modules the guest needs; their dependencies are resolved from
+# modinfo.  iommufd is taken when the kernel has it.
+STOCK_MODS="vfio vfio_iommu_type1 vfio_pci_core vfio_pci igb nvme iommufd"
+
+unset MAKEFLAGS MAKELEVEL MFLAGS MAKEOVERRIDES
+
+msg() { printf '%s\n' "e2e: $*" >&2; }
+die() { msg "error: $*"; exit 2; }
+
+# ---------------------------------------------------------------------------
+# Host-side builds
+
+build_client() {
+	local out=$WORK/vfio-client
+	mkdir -p "$WORK"
+	if [ ! -x "$out" ] || [ "$E2E/vfio-client.c" -nt "$out" ]; then
+		gcc -static -O2 -Wall -Wextra -Werror -o "$out.tmp" "$E2E/vfio-client.c" ||
+			return 1
+		mv "$out.tmp" "$out"
+	fi
+}
+
+# copy_tree <src> <dst>: a clean copy of a source tree (no .git, no objects)
+copy_tree() {
+	rm -rf "$2"
+	mkdir -p "$2"
+	tar -C "$1" --exclude=.git --exclude='*.ko' --exclude='*.o' --exclude='*.mod' \
+		--exclude='*.mod.c' --exclude='.*.cmd' --exclude='.build-*.log' \
+		--exclude=Module.symvers --exclude=modules.order \
+		-cf - . | tar -C "$2" -xf -
+}
+
+# build_module <tag> <dir>: the project module into <dir>/pasid-vfio-pci.ko.
+# Built from a copy so the working tree is left alone.
+build_module() {
+	local tag=$1 w=$2
+	copy_tree "$TOP" "$w/module"
+	rm -rf "$w/module/tests"
+	"$KERNELS_SH" build "$tag" "$w/module" >"$w/module.log" 2>&1 || return 1
+	[ -f "$w/module/pasid-vfio-pci.ko" ]
+}
+
+build_fixture() {
+	local tag=$1 w=$2
+	copy_tree "$E2E/fixture" "$w/fixture"
+	"$KERNELS_SH" build --strict "$tag" "$w/fixture" >"$w/fixture.log" 2>&1 &&
+		[ -f "$w/fixture/pasid_fixture.ko" ]
+}
+
+# ---------------------------------------------------------------------------
+# initramfs
+
+# mod_closure <moddir> <names...>: paths of the modules and their
+# dependencies (modinfo "depends"), one per line, dependencies first.
+mod_closure() {
+	local moddir=$1 f n
+	shift
+	declare -A path=() seen=()
+	while read -r f; do
+		n=${f##*/}
+		n=${n%%.ko*}
+		path[${n//-/_}]=$f
+	done < <(find "$moddir/kernel" -name '*.ko*')
+	visit() {
+		local m=${1//-/_} d
+		[ -n "${seen[$m]:-}" ] && return 0
+		seen[$m]=1
+		[ -n "${path[$m]:-}" ] || return 0	# built in, or absent
+		for d in $(modinfo -F depends "${path[$m]}" | tr ',' ' '); do
+			visit "$d"
+		done
+		echo "${path[$m]}"
+	}
+	for n in "$@"; do visit "$n"; done
+}
+
+# build_initramfs <tag> <dir>: $dir/initramfs.cpio
+build_initramfs() {
+	local tag=$1 w=$2 f rel r
+	r=$w/initramfs
+	# shellcheck source=/dev/null
+	. "$w/env"
+	local moddir=$MODROOT/lib/modules/$KVER
+	rm -rf "$r"
+	mkdir -p "$r"/{bin,sbin,dev,proc,sys,tmp,run,root,etc} "$r/lib/modules/$KVER/extra"
+	cp /bin/busybox "$r/bin/busybox"
+	for f in $(/bin/busybox --list); do
+		[ "$f" = busybox ] || ln -s busybox "$r/bin/$f"
+	done
+	# shellcheck disable=SC2086 # a list of names
+	for f in $(mod_closure "$moddir" $STOCK_MODS); do
+		rel=${f#"$moddir"/}
+		mkdir -p "$r/lib/modules/$KVER/$(dirname "$rel")"
+		case $f in
+		*.ko.xz) xz -dc "$f" >"$r/lib/modules/$KVER/${rel%.xz}" ;;
+		*.ko.zst) zstd -qdc "$f" >"$r/lib/modules/$KVER/${rel%.zst}" ;;
+		*.ko.gz) gzip -dc "$f" >"$r/lib/modules/$KVER/${rel%.gz}" ;;
+		*) cp "$f" "$r/lib/modules/$KVER/$rel" ;;
+		esac
+	done
+	for f in modules.builtin modules.builtin.modinfo modules.order; do
+		[ -f "$moddir/$f" ] && cp "$moddir/$f" "$r/lib/modules/$KVER/"
+	done
+	[ -f "$w/module/pasid-vfio-pci.ko" ] &&
+		cp "$w/module/pasid-vfio-pci.ko" "$r/lib/modules/$KVER/extra/"
+	[ -f "$w/fixture/pasid_fixture.ko" ] &&
+		cp "$w/fixture/pasid_fixture.ko" "$r/lib/modules/$KVER/extra/"
+	depmod -b "$r" "$KVER" || return 1
+	cp "$WORK/vfio-client" "$r/bin/vfio-client"
+	cp "$E2E/guest.sh" "$r/guest.sh"
+	cat >"$r/init" <<-'EOF'
+		#!/bin/sh
+		mount -t proc proc /proc
+		mount -t sysfs sysfs /sys
+		mount -t devtmpfs devtmpfs /dev
+		mount -t tmpfs tmpfs /tmp
+		sh /guest.sh
+		echo "PVP-E2E-DONE rc=$?"
+		sync
+		poweroff -f
+	EOF
+	chmod +x "$r/init" "$r/guest.sh"
+	(cd "$r" && find . | cpio -o -H newc --quiet) >"$w/initramfs.cpio"
+}
+
+# ---------------------------------------------------------------------------
+# QEMU
+
+# boot <tag> <mode> <dir> <log> [extra kernel args]: returns QEMU's status
+boot() {
+	local tag=$1 mode=$2 w=$3 log=$4 extra=${5:-} iommu
+	# shellcheck source=/dev/null
+	. "$w/env"
+	case $mode in
+	default) iommu=intel-iommu,intremap=on,caching-mode=on ;;
+	scalable) iommu=intel-iommu,intremap=on,caching-mode=on,x-scalable-mode=on,x-pasid-mode=on ;;
+	*) die "unknown mode $mode" ;;
+	esac
+	[ -f "$WORK/nvme.img" ] || truncate -s 1M "$WORK/nvme.img"
+	timeout --foreground -k 5 "$BOOT_TIMEOUT" qemu-system-x86_64 \
+		-accel tcg -cpu max -smp 1 -machine q35 -m 1024 -nodefaults \
+		-display none -serial stdio -no-reboot \
+		-kernel "$VMLINUZ" -initrd "$w/initramfs.cpio" \
+		-append "console=ttyS0 intel_iommu=on panic=-1 mitigations=off pvp.kernel=$tag pvp.mode=$mode pvp.cases=${PVP_CASES:-all} $extra" \
+		-device "$iommu" \
+		-device pcie-root-port,id=rp1,chassis=1,slot=1 -device igb,bus=rp1 \
+		-device pcie-root-port,id=rp2,chassis=2,slot=2 -device nvme-subsys,id=s0 \
+		-drive if=none,id=d0,file="$WORK/nvme.img",format=raw \
+		-device nvme,bus=rp2,serial=pvp,subsys=s0,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2 \
+		-device nvme-ns,drive=d0,nsid=1 \
+		</dev/null >"$log" 2>&1
+}
+
+# ---------------------------------------------------------------------------
+# One kernel: fetch, build, boot in each mode, collect results
+
+TOTAL_P=0 TOTAL_F=0 TOTAL_S=0
+RUN_LOGS=
+
+# result <PASS|FAIL|SKIP> <line>: echo and count
+result() {
+	echo "$2"
+	case $1 in
+	PASS) KP=$((KP + 1)) ;;
+	FAIL) KF=$((KF + 1)) ;;
+	SKIP) KS=$((KS + 1)) ;;
+	esac
+}
+
+run_kernel() {
+	local tag=$1 w envf mode t0 log rc line have_mod=1
+	w=$WORK/$tag
+	KP=0 KF=0 KS=0
+	t0=$SECONDS
+	mkdir -p "$w"
+	if ! envf=$("$KERNELS_SH" fetch "$tag" 2>"$w/fetch.log"); then
+		result FAIL "FAIL $tag/host/fetch: kernels.sh fetch failed: $(tail -n 1 "$w/fetch.log")"
+		summary "$tag" "$t0"
+		return
+	fi
+	cp "$envf" "$w/env"
+	if build_module "$tag" "$w"; then
+		result PASS "PASS $tag/host/build-module"
+	else
+		have_mod=0
+		rm -f "$w/module/pasid-vfio-pci.ko"
+		result FAIL "FAIL $tag/host/build-module: see $w/module.log ($(grep -m1 -E 'error|Error' "$w/module.log" || tail -n 1 "$w/module.log"))"
+	fi
+	if build_fixture "$tag" "$w"; then
+		result PASS "PASS $tag/host/build-fixture"
+	else
+		result FAIL "FAIL $tag/host/build-fixture: see $w/fixture.log"
+		summary "$tag" "$t0"
+		return
+	fi
+	if ! build_initramfs "$tag" "$w" >"$w/initramfs.log" 2>&1; then
+		result FAIL "FAIL $tag/host/initramfs: see $w/initramfs.log"
+		summary "$tag" "$t0"
+		return
+	fi
+	for mode in ${PVP_MODES:-default scalable}; do
+		local tb=$SECONDS
+		log=$w/$mode.log
+		boot "$tag" "$mode" "$w" "$log"
+		rc=$?
+		tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+		local bad=0 done_line
+		done_line=$(grep -m1 '^PVP-E2E-DONE' "$log")
+		# Results: the guest repeats them after "=== results ===" at the end;
+		# without it (hang, panic) take the live lines.
+		if [ -n "$done_line" ] && grep -q '^=== results ===' "$log"; then
+			sed -n '/^=== results ===/,/^=== end results ===/p' "$log"
+		else
+			cat "$log"
+		fi | grep -E '^(PASS|FAIL|SKIP) ' | while read -r line; do echo "$line"; done >"$w/$mode.results"
+		while read -r line; do
+			result "${line%% *}" "$line"
+		done <"$w/$mode.results"
+		if [ -z "$done_line" ]; then
+			result FAIL "FAIL $tag/$mode/boot: no completion marker (qemu exit $rc$([ $rc = 124 ] && echo ", timeout ${BOOT_TIMEOUT}s"))"
+			bad=1
+		elif grep -qE "$BAD_RE" "$log"; then
+			result FAIL "FAIL $tag/$mode/kernel-log: $(grep -m1 -E "$BAD_RE" "$log")"
+			bad=1
+		else
+			result PASS "PASS $tag/$mode/kernel-log"
+		fi
+		grep -q '^FAIL' "$w/$mode.results" && bad=1
+		msg "$tag/$mode: boot took $((SECONDS - tb)) s"
+		if [ $bad = 1 ]; then
+			mkdir -p "$LOGDIR"
+			cp "$log" "$LOGDIR/$tag-$mode.log"
+			RUN_LOGS="$RUN_LOGS $LOGDIR/$tag-$mode.log"
+		fi
+	done
+	[ $have_mod = 1 ] || msg "$tag: module did not build; module cases ran without it"
+	summary "$tag" "$t0"
+}
+
+summary() {
+	echo "kernel $1: $KP passed, $KF failed, $KS skipped ($((SECONDS - $2)) s)"
+	TOTAL_P=$((TOTAL_P + KP)) TOTAL_F=$((TOTAL_F + KF)) TOTAL_S=$((TOTAL_S + KS))
+}
+
+# ---------------------------------------------------------------------------
+# --demo: one kernel, one boot, the guest narrates
+
+demo() {
+	local tag=${1:-6.12} w envf
+	w=$WORK/$tag
+	echo "== pasid-vfio-pci demo on Debian kernel $tag (QEMU TCG guest, about 20 s)"
+	envf=$("$KERNELS_SH" fetch "$tag") || die "kernels.sh fetch $tag failed"
+	mkdir -p "$w"
+	cp "$envf" "$w/env"
+	build_client || die "vfio-client build failed"
+	build_module "$tag" "$w" || die "module build failed, see $w/module.log"
+	build_fixture "$tag" "$w" || die "fixture build failed, see $w/fixture.log"
+	build_initramfs "$tag" "$w" >"$w/initramfs.log" 2>&1 || die "initramfs failed, see $w/initramfs.log"
+	echo "== booting; lines below come from the guest"
+	PVP_MODES=default
+	boot "$tag" default "$w" "$w/demo.log" "pvp.demo=1 quiet"
+	tr -d '\r' <"$w/demo.log" | sed -n '/^=== demo ===/,/^=== end demo ===/p' | sed '1d;$d'
+	if ! grep -q '^PVP-E2E-DONE' "$w/demo.log"; then
+		echo "== the guest did not finish; full log: $w/demo.log"
+		return 1
+	fi
+	echo "== done (full serial log: $w/demo.log)"
+}
+
+# ---------------------------------------------------------------------------
+
+# Run a private copy of kernels.sh: bash reads a script as it goes, and an
+# edit of the original during a long run would break it mid-way.
+snapshot_kernels_sh() {
+	mkdir -p "$WORK"
+	cp "$TOP/scripts/kernels.sh" "$WORK/kernels.sh"
+	KERNELS_SH=$WORK/kernels.sh
+}
+
+if [ "${1:-}" = --demo ]; then
+	snapshot_kernels_sh
+	demo "${2:-6.12}"
+	exit $?
+fi
+[ $# -eq 0 ] || { sed -n '4,16s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing"
+[ -x /bin/busybox ] || die "busybox-static missing"
+snapshot_kernels_sh
+T0=$SECONDS
+LOGDIR=$LOGROOT/$(date +%Y%m%d-%H%M%S)
+build_client || die "vfio-client build failed"
+for tag in ${PVP_KERNELS:-6.1 6.12 7.3}; do
+	run_kernel "$tag"
+done
+[ -z "$RUN_LOGS" ] || echo "logs of failed boots:$RUN_LOGS"
+echo "e2e took $((SECONDS - T0)) s"
+echo "$TOTAL_P passed, $TOTAL_F failed, $TOTAL_S skipped"
+[ "$TOTAL_F" -eq 0 ]
