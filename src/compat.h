@@ -31,8 +31,6 @@
 #define PVP_OPS_DETACH_IOAS
 #endif
 
-#define PVP_OPS_IOMMUFD PVP_OPS_BIND_IOMMUFD PVP_OPS_DETACH_IOAS
-
 /* PASID attach through iommufd (6.15) */
 #ifdef PVP_HAVE_OPS_PASID_IOAS
 #define PVP_OPS_PASID_IOAS					\

@@ -70,6 +70,21 @@ static int pvp_cap_len(pvp_read32_t rd, void *ctx, u16 pos, u32 hdr)
 	u32 dw;
 	int ret;
 
+	/* Registers a length would come from must be inside config space */
+	switch (id) {
+	case PCI_EXT_CAP_ID_ACS:
+	case PCI_EXT_CAP_ID_VNDR:
+	case PCI_EXT_CAP_ID_DVSEC:
+		if (pos + 8 > PVP_ECAP_END)
+			return PVP_LEN_UNKNOWN;
+		break;
+	case PCI_EXT_CAP_ID_REBAR:
+	case PVP_EXT_CAP_ID_VF_REBAR:
+		if (pos + 12 > PVP_ECAP_END)
+			return PVP_LEN_UNKNOWN;
+		break;
+	}
+
 	switch (id) {
 	case PCI_EXT_CAP_ID_ACS:
 		ret = rd(ctx, pos + 4, &dw);
@@ -347,6 +362,23 @@ static bool pvp_same_dev(const struct pvp_override *a,
 	       a->dev == b->dev && a->fn == b->fn;
 }
 
+/* Is the device of @o named by an entry of @spec before @end? */
+static bool pvp_override_dup(const char *spec, const char *end,
+			     const struct pvp_override *o)
+{
+	struct pvp_override p;
+	const char *s = spec;
+
+	while (s < end) {
+		if (pvp_parse_entry(&s, &p))
+			return false;
+		if (s < end && pvp_same_dev(&p, o))
+			return true;
+		s++;	/* the comma */
+	}
+	return false;
+}
+
 /*
  * Walk the whole spec; with @want set, report its offset.  Any malformed
  * entry or a device named twice invalidates the whole spec, so an admin's
@@ -355,23 +387,18 @@ static bool pvp_same_dev(const struct pvp_override *a,
 static int pvp_override_walk(const char *spec, const struct pvp_override *want,
 			     u16 *off)
 {
-	struct pvp_override seen[32], o;
-	unsigned int nr = 0, i;
+	struct pvp_override o;
+	const char *s = spec, *entry;
 	bool found = false;
-	const char *s = spec;
 
 	if (!s || !*s || (s[0] == '\n' && !s[1]))
 		return want ? -ENOENT : 0;
 
 	for (;;) {
-		if (pvp_parse_entry(&s, &o))
+		entry = s;
+		if (pvp_parse_entry(&s, &o) ||
+		    pvp_override_dup(spec, entry, &o))
 			return -EINVAL;
-		for (i = 0; i < nr; i++)
-			if (pvp_same_dev(&seen[i], &o))
-				return -EINVAL;
-		if (nr == ARRAY_SIZE(seen))
-			return -EINVAL;
-		seen[nr++] = o;
 		if (want && pvp_same_dev(want, &o)) {
 			*off = o.off;
 			found = true;
@@ -537,59 +564,53 @@ static bool pvp_overlap(unsigned int a, unsigned int alen, unsigned int b,
  */
 int pvp_emu_link(struct pvp_emu *e, u32 hdr0, u16 tail, u32 tail_hdr)
 {
-	unsigned int i, first = 0;
+	unsigned int i, j, first = 0;
+	u16 link = 0;
 	u32 link_hdr;
-	u16 next;
 
 	if (!e->nr || e->nr > PVP_MAX_ECAPS)
 		return -EINVAL;
-	for (i = 0; i < e->nr; i++) {
-		unsigned int j;
 
+	/* Where the chain is entered: a head cap, and/or after @tail */
+	if (e->cap[0].off == PVP_ECAP_BASE)
+		first = 1;
+	if (first < e->nr && !(first && tail == PVP_ECAP_BASE))
+		link = tail;
+
+	/* Check everything before changing anything */
+	for (i = 0; i < e->nr; i++) {
 		for (j = 0; j < i; j++)
 			if (pvp_overlap(e->cap[i].off, e->cap[i].len,
 					e->cap[j].off, e->cap[j].len))
 				return -EINVAL;
+		if (link && pvp_overlap(e->cap[i].off, e->cap[i].len,
+					link + 2, 2))
+			return -EINVAL;
 	}
 
-	e->link = 0;
-	if (e->cap[0].off == PVP_ECAP_BASE) {
-		first = 1;
-		if (tail == PVP_ECAP_BASE) {
-			/* Nothing visible follows: the emulated caps are the chain */
-			for (i = 0; i < e->nr; i++)
-				pvp_ecap_set_next(&e->cap[i], i + 1 < e->nr ?
-						  e->cap[i + 1].off : 0);
-			goto bounds;
-		}
+	for (i = 0; i < e->nr; i++)
+		pvp_ecap_set_next(&e->cap[i], i + 1 < e->nr ?
+				  e->cap[i + 1].off : 0);
+	/* A head cap in front of visible caps keeps their chain */
+	if (first && tail != PVP_ECAP_BASE)
 		pvp_ecap_set_next(&e->cap[0], pvp_hdr_next(hdr0));
-	}
 
-	if (first < e->nr) {
-		e->link = tail;
-		for (i = first; i < e->nr; i++)
-			pvp_ecap_set_next(&e->cap[i], i + 1 < e->nr ?
-					  e->cap[i + 1].off : 0);
-		next = e->cap[first].off;
-		link_hdr = (tail_hdr & 0xfffff) | (u32)next << 20;
+	e->link = link;
+	if (link) {
+		link_hdr = (tail_hdr & 0xfffff) | (u32)e->cap[first].off << 20;
 		e->link_hi[0] = link_hdr >> 16;
 		e->link_hi[1] = link_hdr >> 24;
-		for (i = 0; i < e->nr; i++)
-			if (pvp_overlap(e->cap[i].off, e->cap[i].len,
-					tail + 2, 2))
-				return -EINVAL;
 	}
 
-bounds:
 	e->lo = PVP_ECAP_END;
 	e->hi = 0;
 	for (i = 0; i < e->nr; i++) {
 		e->lo = min_t(u16, e->lo, e->cap[i].off);
 		e->hi = max_t(u16, e->hi, e->cap[i].off + e->cap[i].len);
 	}
-	if (e->link) {
-		e->lo = min_t(u16, e->lo, e->link + 2);
-		e->hi = max_t(u16, e->hi, e->link + 4);
+	if (link) {
+		e->lo = min_t(u16, e->lo, link + 2);
+		e->hi = max_t(u16, e->hi, link + 4);
 	}
 	return 0;
 }

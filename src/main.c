@@ -108,7 +108,8 @@ static const struct vfio_device_ops pvp_ops = {
 	.mmap		= vfio_pci_core_mmap,
 	.request	= vfio_pci_core_request,
 	.match		= vfio_pci_core_match,
-	PVP_OPS_IOMMUFD
+	PVP_OPS_BIND_IOMMUFD
+	PVP_OPS_DETACH_IOAS
 	PVP_OPS_PASID_IOAS
 	PVP_OPS_MATCH_TOKEN_UUID
 	PVP_OPS_GET_REGION_INFO_CAPS

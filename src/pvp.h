@@ -68,7 +68,6 @@ ssize_t pvp_config_rw(struct pvp_device *pvdev, char __user *buf,
 		      size_t count, loff_t *ppos, bool iswrite);
 bool pvp_pf_pasid_enabled(struct pvp_device *pvdev);
 
-
 void pvp_guard_init(void);
 void pvp_guard_exit(void);
 const char *pvp_guard_state(void);
