@@ -608,6 +608,19 @@ else
 	want g && case_guard
 	want e && case_collide
 	if want d || want e; then case_nvme; fi
+	# More cases, one file each: cases/<name>.sh defines case_<name>; one
+	# that sets CASE_DEFAULT=no runs only when pvp.cases names it.
+	for f in /cases/*.sh; do
+		[ -f "$f" ] || continue
+		n=$(basename "$f" .sh)
+		CASE_DEFAULT=yes
+		. "$f"
+		if [ "$CASES" = all ]; then
+			[ "$CASE_DEFAULT" = no ] || "case_$n"
+		elif echo ",$CASES," | grep -q ",$n,"; then
+			"case_$n"
+		fi
+	done
 fi
 echo "=== dmesg ==="
 dmesg

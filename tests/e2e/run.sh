@@ -38,14 +38,19 @@ die() { msg "error: $*"; exit 2; }
 # ---------------------------------------------------------------------------
 # Host-side builds
 
-build_client() {
-	local out=$WORK/vfio-client
-	mkdir -p "$WORK"
-	if [ ! -x "$out" ] || [ "$E2E/vfio-client.c" -nt "$out" ]; then
-		gcc -static -O2 -Wall -Wextra -Werror -o "$out.tmp" "$E2E/vfio-client.c" ||
-			return 1
-		mv "$out.tmp" "$out"
-	fi
+# build_tools: every tests/e2e/*.c becomes a static guest binary in
+# $WORK/bin (vfio-client.c -> vfio-client), rebuilt when its source changes.
+build_tools() {
+	local c out
+	mkdir -p "$WORK/bin"
+	for c in "$E2E"/*.c; do
+		out=$WORK/bin/$(basename "$c" .c)
+		if [ ! -x "$out" ] || [ "$c" -nt "$out" ]; then
+			gcc -static -O2 -Wall -Wextra -Werror -pthread -o "$out.tmp" "$c" ||
+				return 1
+			mv "$out.tmp" "$out"
+		fi
+	done
 }
 
 # copy_tree <src> <dst>: a clean copy of a source tree (no .git, no objects)
@@ -134,8 +139,10 @@ build_initramfs() {
 	[ -f "$w/fixture/pasid_fixture.ko" ] &&
 		cp "$w/fixture/pasid_fixture.ko" "$r/lib/modules/$KVER/extra/"
 	depmod -b "$r" "$KVER" || return 1
-	cp "$WORK/vfio-client" "$r/bin/vfio-client"
+	cp "$WORK"/bin/* "$r/bin/"
 	cp "$E2E/guest.sh" "$r/guest.sh"
+	mkdir -p "$r/cases"
+	cp "$E2E"/cases/*.sh "$r/cases/" 2>/dev/null || true
 	cat >"$r/init" <<-'EOF'
 		#!/bin/sh
 		mount -t proc proc /proc
@@ -280,7 +287,7 @@ demo() {
 	envf=$("$KERNELS_SH" fetch "$tag") || die "kernels.sh fetch $tag failed"
 	mkdir -p "$w"
 	cp "$envf" "$w/env"
-	build_client || die "vfio-client build failed"
+	build_tools || die "guest tools build failed"
 	build_module "$tag" "$w" || die "module build failed, see $w/module.log"
 	build_fixture "$tag" "$w" || die "fixture build failed, see $w/fixture.log"
 	build_initramfs "$tag" "$w" >"$w/initramfs.log" 2>&1 || die "initramfs failed, see $w/initramfs.log"
@@ -317,7 +324,7 @@ command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing"
 snapshot_kernels_sh
 T0=$SECONDS
 LOGDIR=$LOGROOT/$(date +%Y%m%d-%H%M%S)
-build_client || die "vfio-client build failed"
+build_tools || die "guest tools build failed"
 for tag in ${PVP_KERNELS:-6.1 6.12 7.3}; do
 	run_kernel "$tag"
 done
