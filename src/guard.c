@@ -158,6 +158,8 @@ void pvp_guard_unbind(struct pvp_device *pvdev)
 	struct pvp_guard_pf *g = pvdev->guard, *gone = NULL;
 	enum pvp_hold_action act;
 	unsigned long flags;
+	struct pci_dev *pf;
+	u16 pasid;
 
 	if (!g)
 		return;
@@ -166,13 +168,17 @@ void pvp_guard_unbind(struct pvp_device *pvdev)
 	list_del(&pvdev->guard_node);
 	pvdev->guard = NULL;
 	act = pvp_hold_unbind(&g->hold, pvp_scope);
+	/* Once unlocked, @g may go with another VF's unbind */
+	pf = pci_dev_get(g->pf);
+	pasid = g->pasid;
 	if (pvp_hold_idle(&g->hold)) {
 		list_del(&g->node);
 		gone = g;
 	}
 	spin_unlock_irqrestore(&pvp_guard_lock, flags);
 
-	pvp_guard_act(g->pf, g->pasid, act);
+	pvp_guard_act(pf, pasid, act);
+	pci_dev_put(pf);
 	if (gone) {
 		pci_dev_put(gone->pf);
 		kfree(gone);
