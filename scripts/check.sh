@@ -20,7 +20,7 @@ declare -A cmd=(
 	[dkms]="$top/tests/dkms.sh"
 	[e2e]="$top/tests/e2e/run.sh"
 )
-order="style matrix kunit dkms e2e"
+order="matrix kunit style dkms e2e"
 suites=${PVP_SUITES:-$order}
 
 pass=0 fail=0 skip=0
