@@ -430,7 +430,7 @@ static void pvp_emu_write_pf_disabled_drops_enable(struct kunit *test)
 {
 	struct pvp_emu *e = pasid_emu(test, PF_CAP);
 
-	pvp_pasid_set_pf_enabled(&e->cap[0], false);
+	pvp_ecap_set_pf_enabled(&e->cap[0], false);
 	write16(e, PASID + PCI_PASID_CTRL, ALL_CTRL);
 	KUNIT_EXPECT_EQ(test, read16(e, PASID + PCI_PASID_CTRL), EXEC | PRIV);
 }
@@ -440,7 +440,7 @@ static void pvp_emu_write_pf_disable_reads_zero(struct kunit *test)
 	struct pvp_emu *e = pasid_emu(test, PF_CAP);
 
 	write16(e, PASID + PCI_PASID_CTRL, EN | PRIV);
-	pvp_pasid_set_pf_enabled(&e->cap[0], false);
+	pvp_ecap_set_pf_enabled(&e->cap[0], false);
 	KUNIT_EXPECT_EQ(test, read16(e, PASID + PCI_PASID_CTRL), PRIV);
 }
 
@@ -448,9 +448,9 @@ static void pvp_emu_write_pf_reenabled_latches(struct kunit *test)
 {
 	struct pvp_emu *e = pasid_emu(test, PF_CAP);
 
-	pvp_pasid_set_pf_enabled(&e->cap[0], false);
+	pvp_ecap_set_pf_enabled(&e->cap[0], false);
 	write16(e, PASID + PCI_PASID_CTRL, EN);
-	pvp_pasid_set_pf_enabled(&e->cap[0], true);
+	pvp_ecap_set_pf_enabled(&e->cap[0], true);
 	write16(e, PASID + PCI_PASID_CTRL, EN);
 	KUNIT_EXPECT_EQ(test, read16(e, PASID + PCI_PASID_CTRL), EN);
 }
@@ -542,7 +542,7 @@ static void pvp_emu_reset_keeps_pf_disabled(struct kunit *test)
 {
 	struct pvp_emu *e = pasid_emu(test, PF_CAP);
 
-	pvp_pasid_set_pf_enabled(&e->cap[0], false);
+	pvp_ecap_set_pf_enabled(&e->cap[0], false);
 	pvp_emu_reset(e);
 	write16(e, PASID + PCI_PASID_CTRL, ALL_CTRL);
 	KUNIT_EXPECT_EQ(test, read16(e, PASID + PCI_PASID_CTRL), EXEC | PRIV);

@@ -562,7 +562,7 @@ static bool run_scenario(struct kunit *test, struct model *m,
 			break;
 		case OP_PF_ENABLE:
 		case OP_PF_DISABLE:
-			pvp_pasid_set_pf_enabled(pasid, s.op == OP_PF_ENABLE);
+			pvp_ecap_set_pf_enabled(pasid, s.op == OP_PF_ENABLE);
 			ref_set_pf_enabled(r, s.op == OP_PF_ENABLE);
 			break;
 		}

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for pvp_pasid_init() and pvp_pasid_set_pf_enabled(): the
+ * KUnit tests for pvp_pasid_init() and pvp_ecap_set_pf_enabled(): the
  * emulated PASID capability a VF shares with its PF.
  */
 #include <kunit/test.h>
@@ -137,39 +137,39 @@ static void pvp_pasid_init_no_rw1c(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, le32_at(c->rw1c, 4), 0U);
 }
 
-static void pvp_pasid_set_pf_enabled_false_locks_enable(struct kunit *test)
+static void pvp_ecap_set_pf_enabled_false_locks_enable(struct kunit *test)
 {
 	struct pvp_ecap *c = new_pasid(test, 0x248, EXEC | PRIV);
 
-	pvp_pasid_set_pf_enabled(c, false);
+	pvp_ecap_set_pf_enabled(c, false);
 	KUNIT_EXPECT_EQ(test, le16_at(c->rw, PCI_PASID_CTRL), EXEC | PRIV);
 }
 
-static void pvp_pasid_set_pf_enabled_false_clears_enable(struct kunit *test)
+static void pvp_ecap_set_pf_enabled_false_clears_enable(struct kunit *test)
 {
 	struct pvp_ecap *c = new_pasid(test, 0x248, EXEC | PRIV);
 
 	c->val[PCI_PASID_CTRL] = EN | PRIV;
-	pvp_pasid_set_pf_enabled(c, false);
+	pvp_ecap_set_pf_enabled(c, false);
 	KUNIT_EXPECT_EQ(test, le16_at(c->val, PCI_PASID_CTRL), PRIV);
 }
 
-static void pvp_pasid_set_pf_enabled_true_unlocks_enable(struct kunit *test)
+static void pvp_ecap_set_pf_enabled_true_unlocks_enable(struct kunit *test)
 {
 	struct pvp_ecap *c = new_pasid(test, 0x248, PRIV);
 
-	pvp_pasid_set_pf_enabled(c, false);
-	pvp_pasid_set_pf_enabled(c, true);
+	pvp_ecap_set_pf_enabled(c, false);
+	pvp_ecap_set_pf_enabled(c, true);
 	KUNIT_EXPECT_EQ(test, le16_at(c->rw, PCI_PASID_CTRL), EN | PRIV);
 }
 
-static void pvp_pasid_set_pf_enabled_true_keeps_value(struct kunit *test)
+static void pvp_ecap_set_pf_enabled_true_keeps_value(struct kunit *test)
 {
 	struct pvp_ecap *c = new_pasid(test, 0x248, PRIV);
 
 	c->val[PCI_PASID_CTRL] = PRIV;
-	pvp_pasid_set_pf_enabled(c, false);
-	pvp_pasid_set_pf_enabled(c, true);
+	pvp_ecap_set_pf_enabled(c, false);
+	pvp_ecap_set_pf_enabled(c, true);
 	KUNIT_EXPECT_EQ(test, le16_at(c->val, PCI_PASID_CTRL), PRIV);
 }
 
@@ -182,10 +182,10 @@ static struct kunit_case pvp_pasid_cases[] = {
 	KUNIT_CASE_PARAM(pvp_pasid_init_ctrl_writable, pf_gen_params),
 	KUNIT_CASE_PARAM(pvp_pasid_init_rest_read_only, pf_gen_params),
 	KUNIT_CASE_PARAM(pvp_pasid_init_no_rw1c, pf_gen_params),
-	KUNIT_CASE(pvp_pasid_set_pf_enabled_false_locks_enable),
-	KUNIT_CASE(pvp_pasid_set_pf_enabled_false_clears_enable),
-	KUNIT_CASE(pvp_pasid_set_pf_enabled_true_unlocks_enable),
-	KUNIT_CASE(pvp_pasid_set_pf_enabled_true_keeps_value),
+	KUNIT_CASE(pvp_ecap_set_pf_enabled_false_locks_enable),
+	KUNIT_CASE(pvp_ecap_set_pf_enabled_false_clears_enable),
+	KUNIT_CASE(pvp_ecap_set_pf_enabled_true_unlocks_enable),
+	KUNIT_CASE(pvp_ecap_set_pf_enabled_true_keeps_value),
 	{}
 };
 

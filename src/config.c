@@ -147,7 +147,7 @@ static void pvp_config_sync_pf(struct pvp_device *pvdev)
 			 "PASID of %s was disabled under the open device; PASID Enable now reads 0\n",
 			 pci_name(pvdev->pf));
 	}
-	pvp_pasid_set_pf_enabled(c, on);
+	pvp_ecap_set_pf_enabled(c, on);
 }
 
 /**

@@ -507,6 +507,7 @@ void pvp_pasid_init(struct pvp_ecap *c, u16 off, u16 pf_cap)
 	memset(c, 0, sizeof(*c));
 	c->off = off;
 	c->len = PCI_EXT_CAP_PASID_SIZEOF;
+	c->kind = PVP_ECAP_PASID;
 	pvp_put_le32(PCI_EXT_CAP_ID_PASID | 1 << 16, &c->val[0]);
 	pvp_put_le16(cap, &c->val[PCI_PASID_CAP]);
 	pvp_put_le16(ctrl, &c->rw[PCI_PASID_CTRL]);
@@ -514,23 +515,88 @@ void pvp_pasid_init(struct pvp_ecap *c, u16 off, u16 pf_cap)
 }
 
 /**
- * pvp_pasid_set_pf_enabled - follow the PF's PASID Enable
- * @c: PASID capability from pvp_pasid_init()
- * @enabled: whether the PF's PASID is enabled
+ * pvp_pri_init - build the Page Request Interface capability mirroring a PF
+ * @c: capability to initialise
+ * @off: where it lives
+ * @pf_status: the PF's PRI Status register
+ * @pf_capacity: the PF's Outstanding Page Request Capacity
  *
- * A VF can use PASID only while its PF's PASID is enabled.  While it is
- * not, the guest's PASID Enable does not latch and reads 0, so a guest that
- * reads it back is never told PASID works.
+ * Capacity and PRG Response PASID Required mirror the PF, read-only.  Enable
+ * and the Outstanding Page Request Allocation are the VF's own, the latter
+ * kept within the PF's capacity.  Response Failure and Unexpected PRG Index
+ * are write-1-to-clear.  Reset reads 0: the outstanding requests it would
+ * discard belong to the PF's shared state, which one VF must not reset.
+ * Stopped reads 1 exactly while the VF's Enable is clear.
  */
-void pvp_pasid_set_pf_enabled(struct pvp_ecap *c, bool enabled)
+void pvp_pri_init(struct pvp_ecap *c, u16 off, u16 pf_status, u32 pf_capacity)
 {
-	u8 *rw = &c->rw[PCI_PASID_CTRL];
+	u16 status = PCI_PRI_STATUS_STOPPED | (pf_status & PCI_PRI_STATUS_PASID);
 
+	memset(c, 0, sizeof(*c));
+	c->off = off;
+	c->len = PCI_EXT_CAP_PRI_SIZEOF;
+	c->kind = PVP_ECAP_PRI;
+	pvp_put_le32(PCI_EXT_CAP_ID_PRI | 1 << 16, &c->val[0]);
+	pvp_put_le16(status, &c->val[PCI_PRI_STATUS]);
+	pvp_put_le32(pf_capacity, &c->val[PCI_PRI_MAX_REQ]);
+	pvp_put_le16(PCI_PRI_CTRL_ENABLE, &c->rw[PCI_PRI_CTRL]);
+	pvp_put_le32(~0U, &c->rw[PCI_PRI_ALLOC_REQ]);
+	pvp_put_le16(PCI_PRI_STATUS_RF | PCI_PRI_STATUS_UPRGI,
+		     &c->rw1c[PCI_PRI_STATUS]);
+	memcpy(c->rst, c->val, sizeof(c->rst));
+}
+
+/* Registers derived from others, after every change */
+static void pvp_ecap_fixup(struct pvp_ecap *c)
+{
+	u32 cap, alloc;
+
+	if (c->kind != PVP_ECAP_PRI)
+		return;
+	if (c->val[PCI_PRI_CTRL] & PCI_PRI_CTRL_ENABLE)
+		c->val[PCI_PRI_STATUS + 1] &= ~(PCI_PRI_STATUS_STOPPED >> 8);
+	else
+		c->val[PCI_PRI_STATUS + 1] |= PCI_PRI_STATUS_STOPPED >> 8;
+	cap = pvp_get_le32(&c->val[PCI_PRI_MAX_REQ]);
+	alloc = pvp_get_le32(&c->val[PCI_PRI_ALLOC_REQ]);
+	if (alloc > cap)
+		pvp_put_le32(cap, &c->val[PCI_PRI_ALLOC_REQ]);
+}
+
+/* Offset of the Enable bit (bit 0 of its byte) of a shared capability */
+static int pvp_ecap_enable_byte(const struct pvp_ecap *c)
+{
+	switch (c->kind) {
+	case PVP_ECAP_PASID:
+		return PCI_PASID_CTRL;
+	case PVP_ECAP_PRI:
+		return PCI_PRI_CTRL;
+	default:
+		return -1;
+	}
+}
+
+/**
+ * pvp_ecap_set_pf_enabled - follow the PF's Enable of a shared capability
+ * @c: PASID or PRI capability
+ * @enabled: whether the PF's capability is enabled
+ *
+ * A VF can use PASID or PRI only while its PF's is enabled.  While it is
+ * not, the guest's Enable does not latch and reads 0, so a guest that reads
+ * it back is never told the feature works.
+ */
+void pvp_ecap_set_pf_enabled(struct pvp_ecap *c, bool enabled)
+{
+	int b = pvp_ecap_enable_byte(c);
+
+	if (b < 0)
+		return;
 	if (enabled) {
-		*rw |= PCI_PASID_CTRL_ENABLE;
+		c->rw[b] |= 1;
 	} else {
-		*rw &= ~PCI_PASID_CTRL_ENABLE;
-		c->val[PCI_PASID_CTRL] &= ~PCI_PASID_CTRL_ENABLE;
+		c->rw[b] &= ~1;
+		c->val[b] &= ~1;
+		pvp_ecap_fixup(c);
 	}
 }
 
@@ -700,8 +766,9 @@ void pvp_emu_read(const struct pvp_emu *e, unsigned int pos, u8 *buf,
  * @buf: bytes written
  * @count: length
  *
- * Only emulated capability bytes change, bit by bit as their masks say;
- * everything else, the rewritten Next field included, is read-only here.
+ * Only emulated capability bytes change, bit by bit as their masks say,
+ * then registers derived from others follow; everything else, the
+ * rewritten Next field included, is read-only here.
  */
 void pvp_emu_write(struct pvp_emu *e, unsigned int pos, const u8 *buf,
 		   unsigned int count)
@@ -719,6 +786,8 @@ void pvp_emu_write(struct pvp_emu *e, unsigned int pos, const u8 *buf,
 		v = (c->val[o] & ~c->rw[o]) | (buf[i] & c->rw[o]);
 		c->val[o] = v & ~(buf[i] & c->rw1c[o]);
 	}
+	for (i = 0; i < e->nr; i++)
+		pvp_ecap_fixup(&e->cap[i]);
 }
 
 /**

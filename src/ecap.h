@@ -66,10 +66,18 @@ int pvp_override_check(const char *spec);
 
 int pvp_chain_tail(pvp_read32_t rd, void *ctx, u16 *tail, u32 *tail_hdr);
 
+/* What an emulated capability is, for the registers masks cannot express */
+enum pvp_ecap_kind {
+	PVP_ECAP_GENERIC,	/* masks only */
+	PVP_ECAP_PASID,
+	PVP_ECAP_PRI,
+};
+
 /* One emulated capability: current bytes, reset bytes and per-bit semantics */
 struct pvp_ecap {
 	u16 off;
 	u8 len;
+	u8 kind;			/* enum pvp_ecap_kind */
 	u8 val[PVP_CAP_MAX_LEN];	/* what a read returns */
 	u8 rst[PVP_CAP_MAX_LEN];	/* value after open, reset and close */
 	u8 rw[PVP_CAP_MAX_LEN];		/* bits a write sets or clears */
@@ -89,7 +97,8 @@ struct pvp_emu {
 };
 
 void pvp_pasid_init(struct pvp_ecap *c, u16 off, u16 pf_cap);
-void pvp_pasid_set_pf_enabled(struct pvp_ecap *c, bool enabled);
+void pvp_pri_init(struct pvp_ecap *c, u16 off, u16 pf_status, u32 pf_capacity);
+void pvp_ecap_set_pf_enabled(struct pvp_ecap *c, bool enabled);
 int pvp_emu_link(struct pvp_emu *e, u32 hdr0, u16 tail, u32 tail_hdr);
 
 bool pvp_emu_hit(const struct pvp_emu *e, unsigned int pos,
