@@ -212,6 +212,35 @@ static void pvp_pri_beside_pasid_chain(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rd(e, 0xfe8 + PCI_PRI_CTRL, 2), 0U);
 }
 
+static void pvp_shared_caps_parse_valid(struct kunit *test)
+{
+	unsigned int caps = 0;
+
+	KUNIT_EXPECT_EQ(test, pvp_shared_caps_parse("pasid", &caps), 0);
+	KUNIT_EXPECT_EQ(test, caps, (unsigned int)PVP_SHARED_PASID);
+	KUNIT_EXPECT_EQ(test, pvp_shared_caps_parse("pasid,pri\n", &caps), 0);
+	KUNIT_EXPECT_EQ(test, caps,
+			(unsigned int)(PVP_SHARED_PASID | PVP_SHARED_PRI));
+	KUNIT_EXPECT_EQ(test, pvp_shared_caps_parse("pri,pasid", &caps), 0);
+	KUNIT_EXPECT_EQ(test, caps,
+			(unsigned int)(PVP_SHARED_PASID | PVP_SHARED_PRI));
+}
+
+static void pvp_shared_caps_parse_invalid(struct kunit *test)
+{
+	static const char * const bad[] = {
+		"", "\n", "pri", "pasid,", "pasid,\n", ",pasid", "pasid,pasid",
+		"pasid pri", "PASID", "pasid,ats", "pasid\n\n",
+	};
+	unsigned int caps = 0x55, i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		KUNIT_EXPECT_EQ_MSG(test, pvp_shared_caps_parse(bad[i], &caps),
+				    -EINVAL, "\"%s\"", bad[i]);
+	KUNIT_EXPECT_EQ(test, pvp_shared_caps_parse(NULL, &caps), -EINVAL);
+	KUNIT_EXPECT_EQ(test, caps, 0x55U);
+}
+
 static struct kunit_case pvp_pri_cases[] = {
 	KUNIT_CASE(pvp_pri_init_mirrors_pf),
 	KUNIT_CASE(pvp_pri_enable_clears_stopped),
@@ -223,6 +252,8 @@ static struct kunit_case pvp_pri_cases[] = {
 	KUNIT_CASE(pvp_pri_reset_restores),
 	KUNIT_CASE(pvp_pri_beside_pasid_crowded),
 	KUNIT_CASE(pvp_pri_beside_pasid_chain),
+	KUNIT_CASE(pvp_shared_caps_parse_valid),
+	KUNIT_CASE(pvp_shared_caps_parse_invalid),
 	{}
 };
 

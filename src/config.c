@@ -31,10 +31,61 @@ static int pvp_read_view(void *ctx, u16 off, u32 *val)
 	return 0;
 }
 
-static int pvp_find_override(struct pci_dev *pdev, u16 *off)
+static int pvp_find_override(const char *spec, struct pci_dev *pdev,
+			     u16 *off)
 {
-	return pvp_override_find(pvp_pasid_offset, pci_domain_nr(pdev->bus),
+	return pvp_override_find(spec, pci_domain_nr(pdev->bus),
 				 pdev->bus->number, pdev->devfn, off);
+}
+
+/*
+ * Place PRI beside PASID in a VF whose PF has both, with shared_caps=pri;
+ * the same rules as PASID, in the layout PASID already took its room from.
+ */
+static int pvp_config_probe_pri(struct pvp_device *pvdev,
+				struct pvp_layout *layout)
+{
+	struct pci_dev *pdev = pvdev->core_device.pdev;
+	struct pci_dev *pf = pvdev->pf;
+	u16 override = 0;
+	int ret;
+
+	pvdev->pri_how = PVP_PLACE_NONE;
+	if (!(pvp_shared_caps & PVP_SHARED_PRI))
+		return 0;
+	ret = pvp_find_override(pvp_pri_offset, pdev, &override);
+	if (ret && ret != -ENOENT)
+		return ret;
+	pvdev->pf_pri = pci_find_ext_capability(pf, PCI_EXT_CAP_ID_PRI);
+	if (!pvdev->pf_pri) {
+		if (override) {
+			pci_err(pdev, "pri_offset=%#x given, but %s has no PRI capability\n",
+				override, pci_name(pf));
+			return -EINVAL;
+		}
+		return 0;
+	}
+	ret = pci_read_config_word(pf, pvdev->pf_pri + PCI_PRI_STATUS,
+				   &pvdev->pri_status);
+	if (!ret)
+		ret = pci_read_config_dword(pf, pvdev->pf_pri + PCI_PRI_MAX_REQ,
+					    &pvdev->pri_capacity);
+	if (ret)
+		return pcibios_err_to_errno(ret);
+
+	ret = pvp_layout_add(layout, pvdev->off, PCI_EXT_CAP_PASID_SIZEOF);
+	if (!ret)
+		ret = pvp_place(layout, PCI_EXT_CAP_PRI_SIZEOF, pvdev->pf_pri,
+				override, &pvdev->pri_off, &pvdev->pri_how);
+	if (ret && override) {
+		pci_err(pdev, "pri_offset=%#x %s; refusing to bind\n", override,
+			ret == -EBUSY ? "overlaps a capability of this device or its PASID" :
+			"is outside extended config space or misaligned");
+		return ret;
+	}
+	if (ret)
+		pci_warn(pdev, "no free 16-byte range in extended config space; PRI capability not exposed\n");
+	return 0;
 }
 
 /**
@@ -60,7 +111,7 @@ int pvp_config_probe(struct pvp_device *pvdev)
 	spin_lock_init(&pvdev->lock);
 	pvdev->how = PVP_PLACE_NONE;
 
-	ret = pvp_find_override(pdev, &override);
+	ret = pvp_find_override(pvp_pasid_offset, pdev, &override);
 	if (ret && ret != -ENOENT)
 		return ret;
 
@@ -116,7 +167,9 @@ int pvp_config_probe(struct pvp_device *pvdev)
 		pci_warn(pdev, "no free 8-byte range in extended config space; PASID capability not exposed\n");
 		pvdev->place_err = ret;
 		ret = 0;
+		goto out_free_layout;
 	}
+	ret = pvp_config_probe_pri(pvdev, layout);
 
 out_free_layout:
 	kfree(layout);
@@ -133,7 +186,13 @@ bool pvp_pf_pasid_enabled(struct pvp_device *pvdev)
 			     pvp_guard_vetoed(pvdev));
 }
 
-/* Make the PASID Enable bit follow the PF; called with the lock held */
+/* PRI has no guard (see README): the PCI core's state is the truth */
+bool pvp_pf_pri_enabled(struct pvp_device *pvdev)
+{
+	return pvdev->pf && pvdev->pf->pri_enabled;
+}
+
+/* Make the Enable bits follow the PF; called with the lock held */
 static void pvp_config_sync_pf(struct pvp_device *pvdev)
 {
 	struct pvp_ecap *c = &pvdev->emu.cap[0];
@@ -148,6 +207,9 @@ static void pvp_config_sync_pf(struct pvp_device *pvdev)
 			 pci_name(pvdev->pf));
 	}
 	pvp_ecap_set_pf_enabled(c, on);
+	if (pvdev->pri_active)
+		pvp_ecap_set_pf_enabled(&pvdev->emu.cap[1],
+					pvp_pf_pri_enabled(pvdev));
 }
 
 /**
@@ -164,6 +226,7 @@ void pvp_config_open(struct pvp_device *pvdev)
 	int ret;
 
 	pvdev->active = false;
+	pvdev->pri_active = false;
 	if (pvdev->how == PVP_PLACE_NONE)
 		return;
 	if (pvp_require_pf_enabled && !pvp_pf_pasid_enabled(pvdev)) {
@@ -175,6 +238,13 @@ void pvp_config_open(struct pvp_device *pvdev)
 	memset(emu, 0, sizeof(*emu));
 	pvp_pasid_init(&emu->cap[0], pvdev->off, pvdev->pf_cap);
 	emu->nr = 1;
+	if (pvdev->pri_how != PVP_PLACE_NONE &&
+	    (!pvp_require_pf_enabled || pvp_pf_pri_enabled(pvdev))) {
+		pvp_pri_init(&emu->cap[1], pvdev->pri_off, pvdev->pri_status,
+			     pvdev->pri_capacity);
+		emu->nr = 2;
+		pvdev->pri_active = true;
+	}
 	ret = pvp_read_view(vdev, PVP_ECAP_BASE, &hdr0);
 	if (!ret)
 		ret = pvp_chain_tail(pvp_read_view, vdev, &tail, &tail_hdr);
@@ -183,6 +253,7 @@ void pvp_config_open(struct pvp_device *pvdev)
 	if (ret) {
 		pci_warn(pdev, "cannot splice PASID capability into the chain (%d); not exposed\n",
 			 ret);
+		pvdev->pri_active = false;
 		return;
 	}
 
@@ -197,6 +268,11 @@ void pvp_config_open(struct pvp_device *pvdev)
 		 pci_name(pvdev->pf), pvdev->pf_cap & (PCI_PASID_CAP_EXEC |
 		 PCI_PASID_CAP_PRIV | PVP_PASID_CAP_WIDTH),
 		 pvp_pf_pasid_enabled(pvdev) ? "enabled" : "disabled");
+	if (pvdev->pri_active)
+		pci_info(pdev, "PRI capability at %#x (%s), mirrors %s: capacity %u, PF PRI %s\n",
+			 pvdev->pri_off, pvp_placement_name(pvdev->pri_how),
+			 pci_name(pvdev->pf), pvdev->pri_capacity,
+			 pvp_pf_pri_enabled(pvdev) ? "enabled" : "disabled");
 }
 
 void pvp_config_reset(struct pvp_device *pvdev)
@@ -210,6 +286,7 @@ void pvp_config_close(struct pvp_device *pvdev)
 {
 	pvp_config_reset(pvdev);
 	pvdev->active = false;
+	pvdev->pri_active = false;
 }
 
 /**

@@ -452,6 +452,46 @@ int pvp_override_check(const char *spec)
 }
 
 /**
+ * pvp_shared_caps_parse - parse the shared_caps= module parameter
+ * @s: "pasid" or "pasid,pri" (in any order), a trailing newline tolerated
+ * @caps: PVP_SHARED_* bits
+ *
+ * PRI is only offered beside PASID: it serves shared virtual addressing,
+ * which needs both, and it then always follows PASID in the chain.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int pvp_shared_caps_parse(const char *s, unsigned int *caps)
+{
+	unsigned int c = 0, bit;
+	size_t n;
+
+	if (!s)
+		return -EINVAL;
+	while (*s && *s != '\n') {
+		n = strcspn(s, ",\n");
+		if (n == 5 && !strncmp(s, "pasid", 5))
+			bit = PVP_SHARED_PASID;
+		else if (n == 3 && !strncmp(s, "pri", 3))
+			bit = PVP_SHARED_PRI;
+		else
+			return -EINVAL;
+		if (c & bit)
+			return -EINVAL;
+		c |= bit;
+		s += n;
+		if (*s == ',' && (*++s == '\0' || *s == '\n'))
+			return -EINVAL;
+	}
+	if (*s == '\n' && s[1])
+		return -EINVAL;
+	if (!(c & PVP_SHARED_PASID))
+		return -EINVAL;
+	*caps = c;
+	return 0;
+}
+
+/**
  * pvp_chain_tail - find the last header of the chain userspace sees
  * @rd: reads config space as userspace sees it
  * @ctx: argument of @rd

@@ -11,6 +11,7 @@
 #ifndef PVP_ECAP_H
 #define PVP_ECAP_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 
 #define PVP_ECAP_BASE		0x100	/* PCI_CFG_SPACE_SIZE */
@@ -63,6 +64,12 @@ int pvp_place(const struct pvp_layout *l, u16 len, u16 pf_off, u16 override,
 int pvp_override_find(const char *spec, u32 domain, u8 bus, u8 devfn,
 		      u16 *off);
 int pvp_override_check(const char *spec);
+
+/* Capabilities a VF shares with its PF that can be emulated (shared_caps=) */
+#define PVP_SHARED_PASID	BIT(0)
+#define PVP_SHARED_PRI		BIT(1)
+
+int pvp_shared_caps_parse(const char *s, unsigned int *caps);
 
 int pvp_chain_tail(pvp_read32_t rd, void *ctx, u16 *tail, u32 *tail_hdr);
 

@@ -25,6 +25,17 @@ module_param_named(pasid_offset, pvp_pasid_offset, charp, 0444);
 MODULE_PARM_DESC(pasid_offset,
 		 "Per-device offset of the emulated PASID capability: [DDDD:]BB:DD.F=OFF[,...] (hex)");
 
+char *pvp_pri_offset;
+module_param_named(pri_offset, pvp_pri_offset, charp, 0444);
+MODULE_PARM_DESC(pri_offset,
+		 "Per-device offset of the emulated PRI capability, as pasid_offset");
+
+static char *pvp_shared_caps_param = "pasid";
+module_param_named(shared_caps, pvp_shared_caps_param, charp, 0444);
+MODULE_PARM_DESC(shared_caps,
+		 "Capabilities VFs share with their PF to emulate: pasid (default) or pasid,pri");
+unsigned int pvp_shared_caps;
+
 bool pvp_require_pf_enabled = true;
 module_param_named(require_pf_enabled, pvp_require_pf_enabled, bool, 0644);
 MODULE_PARM_DESC(require_pf_enabled,
@@ -232,6 +243,33 @@ static ssize_t exposed_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(exposed);
 
+static ssize_t pri_offset_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct pvp_device *pvdev = pvp_from_dev(dev);
+
+	if (pvdev->pri_how == PVP_PLACE_NONE)
+		return sysfs_emit(buf, "none\n");
+	return sysfs_emit(buf, "%#x\n", pvdev->pri_off);
+}
+static DEVICE_ATTR_RO(pri_offset);
+
+static ssize_t pri_placement_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  pvp_placement_name(pvp_from_dev(dev)->pri_how));
+}
+static DEVICE_ATTR_RO(pri_placement);
+
+static ssize_t pri_exposed_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n",
+			  READ_ONCE(pvp_from_dev(dev)->pri_active));
+}
+static DEVICE_ATTR_RO(pri_exposed);
+
 static struct attribute *pvp_attrs[] = {
 	&dev_attr_offset.attr,
 	&dev_attr_placement.attr,
@@ -239,6 +277,9 @@ static struct attribute *pvp_attrs[] = {
 	&dev_attr_cap.attr,
 	&dev_attr_pf_enabled.attr,
 	&dev_attr_exposed.attr,
+	&dev_attr_pri_offset.attr,
+	&dev_attr_pri_placement.attr,
+	&dev_attr_pri_exposed.attr,
 	NULL,
 };
 
@@ -289,6 +330,16 @@ static int __init pvp_init(void)
 	if (pvp_override_check(pvp_pasid_offset)) {
 		pr_err("pasid_offset=\"%s\" is malformed: want [DDDD:]BB:DD.F=OFF[,...] in hex, each device once, OFF dword-aligned in 0x100-0xff8\n",
 		       pvp_pasid_offset);
+		return -EINVAL;
+	}
+	if (pvp_override_check(pvp_pri_offset)) {
+		pr_err("pri_offset=\"%s\" is malformed: want [DDDD:]BB:DD.F=OFF[,...] in hex, each device once, OFF dword-aligned in 0x100-0xff8\n",
+		       pvp_pri_offset);
+		return -EINVAL;
+	}
+	if (pvp_shared_caps_parse(pvp_shared_caps_param, &pvp_shared_caps)) {
+		pr_err("shared_caps=\"%s\" is malformed: want pasid or pasid,pri\n",
+		       pvp_shared_caps_param);
 		return -EINVAL;
 	}
 

@@ -27,8 +27,16 @@ struct pvp_device {
 	enum pvp_placement how;
 	int place_err;			/* why not injected, when how is NONE */
 
+	/* PRI of a VF, with shared_caps=pasid,pri: fixed from probe to remove */
+	u16 pf_pri;			/* PRI capability offset on @pf, or 0 */
+	u16 pri_status;			/* its Status register */
+	u32 pri_capacity;		/* its Outstanding Page Request Capacity */
+	u16 pri_off;
+	enum pvp_placement pri_how;
+
 	/* Fixed while the device is open */
 	bool active;			/* emulation is live */
+	bool pri_active;		/* and includes PRI (as emu.cap[1]) */
 	bool assigned;			/* we marked the VF assigned */
 
 	/* PF guard (guard.c), under its lock */
@@ -57,6 +65,8 @@ static inline struct pvp_device *pvp_from_vdev(struct vfio_device *v)
 }
 
 extern char *pvp_pasid_offset;
+extern char *pvp_pri_offset;
+extern unsigned int pvp_shared_caps;
 extern bool pvp_require_pf_enabled;
 
 int pvp_config_probe(struct pvp_device *pvdev);
@@ -67,6 +77,7 @@ bool pvp_config_hit(struct pvp_device *pvdev, loff_t pos, size_t count);
 ssize_t pvp_config_rw(struct pvp_device *pvdev, char __user *buf,
 		      size_t count, loff_t *ppos, bool iswrite);
 bool pvp_pf_pasid_enabled(struct pvp_device *pvdev);
+bool pvp_pf_pri_enabled(struct pvp_device *pvdev);
 
 void pvp_guard_init(void);
 void pvp_guard_exit(void);
