@@ -80,6 +80,30 @@ build_fixture() {
 		[ -f "$w/fixture/pasid_fixture.ko" ]
 }
 
+# --- lifecycle test modules (cases/lifecycle.sh) ---------------------------
+# build_testmods <tag> <dir>: tests/e2e/modules/ (pvp_squatter.ko,
+# pvp_coop.ko) into <dir>/modules.  pvp_coop links against pasid-vfio-pci's
+# exports (KBUILD_EXTRA_SYMBOLS): its Module.symvers comes from the module
+# build, on the host or, for a chroot build (7.3), from the chroot's copy.
+build_testmods() {
+	local tag=$1 w=$2 sv chroot
+	copy_tree "$E2E/modules" "$w/modules"
+	cp "$TOP/include/pasid_vfio_pci.h" "$w/modules/"
+	# shellcheck source=/dev/null
+	chroot=$(. "$w/env" && echo "$CHROOT")
+	for sv in "$w/module/Module.symvers" "${chroot:+$chroot/build/module/Module.symvers}" ""; do
+		[ -n "$sv" ] && grep -qw pasid_vfio_pci_pasid_in_use "$sv" 2>/dev/null && break
+	done
+	if [ -z "$sv" ]; then
+		echo "no Module.symvers exporting pasid_vfio_pci_pasid_in_use" >"$w/modules.log"
+		return 1
+	fi
+	cp "$sv" "$w/modules/pvp.symvers"
+	"$KERNELS_SH" build --strict "$tag" "$w/modules" >"$w/modules.log" 2>&1 &&
+		[ -f "$w/modules/pvp_squatter.ko" ] && [ -f "$w/modules/pvp_coop.ko" ]
+}
+# --- end lifecycle test modules ---------------------------------------------
+
 # ---------------------------------------------------------------------------
 # initramfs
 
@@ -138,6 +162,7 @@ build_initramfs() {
 		cp "$w/module/pasid-vfio-pci.ko" "$r/lib/modules/$KVER/extra/"
 	[ -f "$w/fixture/pasid_fixture.ko" ] &&
 		cp "$w/fixture/pasid_fixture.ko" "$r/lib/modules/$KVER/extra/"
+	cp "$w"/modules/*.ko "$r/lib/modules/$KVER/extra/" 2>/dev/null	# lifecycle test modules
 	depmod -b "$r" "$KVER" || return 1
 	cp "$WORK"/bin/* "$r/bin/"
 	cp "$E2E/guest.sh" "$r/guest.sh"
@@ -176,7 +201,7 @@ boot() {
 		-accel tcg -cpu max -smp 1 -machine q35 -m 1024 -nodefaults \
 		-display none -serial stdio -no-reboot \
 		-kernel "$VMLINUZ" -initrd "$w/initramfs.cpio" \
-		-append "console=ttyS0 intel_iommu=on panic=-1 mitigations=off pvp.kernel=$tag pvp.mode=$mode pvp.cases=${PVP_CASES:-all} $extra" \
+		-append "console=ttyS0 intel_iommu=on panic=-1 mitigations=off pvp.kernel=$tag pvp.mode=$mode pvp.cases=${PVP_CASES:-all} ${PVP_APPEND:-} $extra" \
 		-device "$iommu" \
 		-device pcie-root-port,id=rp1,chassis=1,slot=1 -device igb,bus=rp1 \
 		-device pcie-root-port,id=rp2,chassis=2,slot=2 -device nvme-subsys,id=s0 \
@@ -227,6 +252,13 @@ run_kernel() {
 		result FAIL "FAIL $tag/host/build-fixture: see $w/fixture.log"
 		summary "$tag" "$t0"
 		return
+	fi
+	# lifecycle test modules: cases/lifecycle.sh FAILs what needs them
+	if build_testmods "$tag" "$w"; then
+		result PASS "PASS $tag/host/build-testmods"
+	else
+		rm -f "$w"/modules/*.ko
+		result FAIL "FAIL $tag/host/build-testmods: see $w/modules.log ($(grep -m1 -E 'error|ERROR|warning' "$w/modules.log" || tail -n 1 "$w/modules.log"))"
 	fi
 	if ! build_initramfs "$tag" "$w" >"$w/initramfs.log" 2>&1; then
 		result FAIL "FAIL $tag/host/initramfs: see $w/initramfs.log"

@@ -19,11 +19,14 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <dirent.h>
@@ -38,6 +41,7 @@ struct vfio_device_bind_iommufd {
 	int32_t iommufd;
 	uint32_t out_devid;
 };
+
 #define VFIO_DEVICE_BIND_IOMMUFD _IO(VFIO_TYPE, VFIO_BASE + 18)
 #endif
 #ifndef VFIO_DEVICE_ATTACH_IOMMUFD_PT
@@ -46,6 +50,7 @@ struct vfio_device_attach_iommufd_pt {
 	uint32_t flags;
 	uint32_t pt_id;
 };
+
 #define VFIO_DEVICE_ATTACH_IOMMUFD_PT _IO(VFIO_TYPE, VFIO_BASE + 19)
 #endif
 #ifndef IOMMU_IOAS_ALLOC
@@ -54,6 +59,7 @@ struct iommu_ioas_alloc {
 	uint32_t flags;
 	uint32_t out_ioas_id;
 };
+
 #define IOMMU_IOAS_ALLOC _IO(';', 0x81)
 #endif
 
@@ -305,7 +311,10 @@ static void dev_open(struct dev *d, const char *bdf, enum mode mode)
 	int r;
 
 	memset(d, 0, sizeof(*d));
-	d->container = d->group = d->iommufd = d->fd = -1;
+	d->container = -1;
+	d->group = -1;
+	d->iommufd = -1;
+	d->fd = -1;
 	snprintf(d->bdf, sizeof(d->bdf), "%s", bdf);
 	d->mode = mode;
 	if (mode == MODE_SYSFS) {
@@ -365,7 +374,10 @@ static void dev_close(struct dev *d)
 		close(d->group);
 	if (d->container >= 0)
 		close(d->container);
-	d->fd = d->iommufd = d->group = d->container = -1;
+	d->fd = -1;
+	d->iommufd = -1;
+	d->group = -1;
+	d->container = -1;
 }
 
 /* ---- config access: return 0 or -errno */
@@ -525,7 +537,8 @@ static const char *ecap_name(unsigned int id)
 	case 0x1b: return "PASID";
 	case 0x1e: return "L1SS";
 	case 0x23: return "DVSEC";
-	default: return "?";
+	default:
+		return "?";
 	}
 }
 
@@ -790,6 +803,74 @@ static int cmd_pasid_check(struct dev *d, long exp_off, long width, long ex,
 	return failures != 0;
 }
 
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/*
+ * hold: keep the device open, as a VMM does, until @secs pass or, with @req,
+ * until vfio asks for it back through the device request eventfd (what vfio
+ * does while an unbind or a remove of the device waits for userspace).
+ * Prints "HOLDING", then "REQUEST ... after N ms" or "RELEASE ... after N ms";
+ * returns 3 when a request was awaited and did not come.
+ */
+static int cmd_hold(struct dev *d, int req, long secs)
+{
+	struct vfio_irq_info ii = { .argsz = sizeof(ii),
+				    .index = VFIO_PCI_REQ_IRQ_INDEX };
+	union {
+		struct vfio_irq_set set;
+		char raw[sizeof(struct vfio_irq_set) + sizeof(int32_t)];
+	} irq;
+	struct timespec t0;
+	struct pollfd pfd;
+	uint64_t cnt;
+	int32_t efd;
+	int r;
+
+	if (req) {
+		if (ioctl(d->fd, VFIO_DEVICE_GET_IRQ_INFO, &ii) || ii.count < 1)
+			die("%s: no device request IRQ (VFIO_PCI_REQ_IRQ_INDEX): %s",
+			    d->bdf, strerror(errno));
+		efd = eventfd(0, EFD_CLOEXEC);
+		if (efd < 0)
+			die("eventfd: %s", strerror(errno));
+		memset(&irq, 0, sizeof(irq));
+		irq.set.argsz = sizeof(irq);
+		irq.set.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+		irq.set.index = VFIO_PCI_REQ_IRQ_INDEX;
+		irq.set.count = 1;
+		memcpy(irq.set.data, &efd, sizeof(efd));
+		if (ioctl(d->fd, VFIO_DEVICE_SET_IRQS, &irq.set))
+			die("%s: VFIO_DEVICE_SET_IRQS(req): %s", d->bdf, strerror(errno));
+	}
+	printf("HOLDING %s%s\n", d->bdf, req ? " (device request eventfd)" : "");
+	fflush(stdout);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!req) {
+		while (ms_since(&t0) < secs * 1000)
+			usleep(20000);
+		printf("RELEASE %s after %ld ms\n", d->bdf, ms_since(&t0));
+		return 0;
+	}
+	pfd.fd = efd;
+	pfd.events = POLLIN;
+	do {
+		r = poll(&pfd, 1, secs * 1000 - ms_since(&t0));
+	} while (r < 0 && errno == EINTR && ms_since(&t0) < secs * 1000);
+	if (r > 0 && read(efd, &cnt, sizeof(cnt)) == sizeof(cnt)) {
+		printf("REQUEST %s after %ld ms (count %llu); closing\n", d->bdf,
+		       ms_since(&t0), (unsigned long long)cnt);
+		return 0;
+	}
+	printf("TIMEOUT %s: no device request within %ld s\n", d->bdf, secs);
+	return 3;
+}
+
 /*
  * run: several steps on one open device.  Steps (each one argv word, fields
  * separated by spaces):
@@ -867,26 +948,31 @@ static int cmd_run(struct dev *d, int argc, char **argv)
 	return failures != 0;
 }
 
+static const char usage_text[] =
+	"usage: vfio-client [-i] [-n NAME] COMMAND ...\n"
+	"  -i, --iommufd   open through /dev/vfio/devices + /dev/iommu (else type1)\n"
+	"  -S, --sysfs     no VFIO: use /sys/bus/pci/devices/BDF/config (host view)\n"
+	"  -n, --name N    prefix of PASS/FAIL/SKIP check names (e.g. 6.1/default/a/)\n"
+	"commands:\n"
+	"  open BDF                      open (type1 or iommufd) and report PASS/FAIL/SKIP\n"
+	"  info BDF                      device flags and config region\n"
+	"  dump BDF [FILE]               read all 4096 bytes as dwords (FILE: binary +\n"
+	"                                per-dword status), report per-dword errors\n"
+	"  caps BDF                      capability lists as seen through VFIO\n"
+	"  rd BDF OFF SIZE | wr BDF OFF SIZE VAL | reset BDF\n"
+	"  run BDF STEP...               steps on one open device: 'rd O S', 'wr O S V',\n"
+	"                                'expect O S V [NAME]', reset, reopen, caps,\n"
+	"                                'dump F', 'sh CMD'\n"
+	"  pasid-check BDF [--offset O] [--width W] [--exec 0|1] [--priv 0|1]\n"
+	"  hold BDF [--req] [--secs S]   keep BDF open until S s (default 30) pass or,\n"
+	"                                with --req, vfio's device request (unbind,\n"
+	"                                remove) arrives on an eventfd\n"
+	"  diff FILE_A FILE_B [--same | --inject OFF]\n"
+	"  walk FILE                     capability lists of a dump file\n";
+
 static void usage(void)
 {
-	fprintf(stderr,
-"usage: vfio-client [-i] [-n NAME] COMMAND ...\n"
-"  -i, --iommufd   open through /dev/vfio/devices + /dev/iommu (else type1)\n"
-"  -S, --sysfs     no VFIO: use /sys/bus/pci/devices/BDF/config (host view)\n"
-"  -n, --name N    prefix of PASS/FAIL/SKIP check names (e.g. 6.1/default/a/)\n"
-"commands:\n"
-"  open BDF                      open (type1 or iommufd) and report PASS/FAIL/SKIP\n"
-"  info BDF                      device flags and config region\n"
-"  dump BDF [FILE]               read all 4096 bytes as dwords (FILE: binary +\n"
-"                                per-dword status), report per-dword errors\n"
-"  caps BDF                      capability lists as seen through VFIO\n"
-"  rd BDF OFF SIZE | wr BDF OFF SIZE VAL | reset BDF\n"
-"  run BDF STEP...               steps on one open device: 'rd O S', 'wr O S V',\n"
-"                                'expect O S V [NAME]', reset, reopen, caps,\n"
-"                                'dump F', 'sh CMD'\n"
-"  pasid-check BDF [--offset O] [--width W] [--exec 0|1] [--priv 0|1]\n"
-"  diff FILE_A FILE_B [--same | --inject OFF]\n"
-"  walk FILE                     capability lists of a dump file\n");
+	fputs(usage_text, stderr);
 	exit(2);
 }
 
@@ -902,10 +988,14 @@ int main(int argc, char **argv)
 		{ "priv", required_argument, NULL, 'p' },
 		{ "inject", required_argument, NULL, 'j' },
 		{ "same", no_argument, NULL, 's' },
+		{ "req", no_argument, NULL, 'r' },
+		{ "secs", required_argument, NULL, 't' },
 		{ 0 }
 	};
 	enum mode mode = MODE_TYPE1;
 	long o_off = -1, o_w = -1, o_x = -1, o_p = -1, o_inj = -2;
+	long o_secs = 30;
+	int o_req = 0;
 	char pfx[256];
 	const char *cmd;
 	struct dev d;
@@ -914,14 +1004,19 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while ((c = getopt_long(argc, argv, "+iSn:", lo, NULL)) != -1) {
 		switch (c) {
-		case 'i': mode = MODE_IOMMUFD; break;
-		case 'S': mode = MODE_SYSFS; break;
+		case 'i':
+			mode = MODE_IOMMUFD;
+			break;
+		case 'S':
+			mode = MODE_SYSFS;
+			break;
 		case 'n':
 			snprintf(pfx, sizeof(pfx), "%s%s", optarg,
 				 *optarg && optarg[strlen(optarg) - 1] != '/' ? "/" : "");
 			prefix = pfx;
 			break;
-		default: usage();
+		default:
+			usage();
 		}
 	}
 	if (optind >= argc)
@@ -941,13 +1036,32 @@ int main(int argc, char **argv)
 				continue;
 			}
 			switch (c) {
-			case 'o': o_off = num(optarg); break;
-			case 'w': o_w = num(optarg); break;
-			case 'x': o_x = num(optarg); break;
-			case 'p': o_p = num(optarg); break;
-			case 'j': o_inj = num(optarg); break;
-			case 's': o_inj = -1; break;
-			default: usage();
+			case 'o':
+				o_off = num(optarg);
+				break;
+			case 'w':
+				o_w = num(optarg);
+				break;
+			case 'x':
+				o_x = num(optarg);
+				break;
+			case 'p':
+				o_p = num(optarg);
+				break;
+			case 'j':
+				o_inj = num(optarg);
+				break;
+			case 's':
+				o_inj = -1;
+				break;
+			case 'r':
+				o_req = 1;
+				break;
+			case 't':
+				o_secs = num(optarg);
+				break;
+			default:
+				usage();
 			}
 		}
 		if (!strcmp(cmd, "diff")) {
@@ -993,6 +1107,8 @@ int main(int argc, char **argv)
 		} else if (!strcmp(cmd, "reset") && np == 1) {
 			if (ioctl(d.fd, VFIO_DEVICE_RESET))
 				die("VFIO_DEVICE_RESET: %s", strerror(errno));
+		} else if (!strcmp(cmd, "hold") && np == 1) {
+			ret = cmd_hold(&d, o_req, o_secs);
 		} else if (!strcmp(cmd, "pasid-check") && np == 1) {
 			ret = cmd_pasid_check(&d, o_off, o_w, o_x, o_p);
 		} else {
