@@ -189,14 +189,19 @@ static struct pvp_device *pvp_from_dev(struct device *dev)
 	return pvp_from_core(dev_get_drvdata(dev));
 }
 
+static ssize_t pvp_show_offset(char *buf, enum pvp_placement how, u16 off)
+{
+	if (how == PVP_PLACE_NONE)
+		return sysfs_emit(buf, "none\n");
+	return sysfs_emit(buf, "%#x\n", off);
+}
+
 static ssize_t offset_show(struct device *dev, struct device_attribute *attr,
 			   char *buf)
 {
 	struct pvp_device *pvdev = pvp_from_dev(dev);
 
-	if (pvdev->how == PVP_PLACE_NONE)
-		return sysfs_emit(buf, "none\n");
-	return sysfs_emit(buf, "%#x\n", pvdev->off);
+	return pvp_show_offset(buf, pvdev->how, pvdev->off);
 }
 static DEVICE_ATTR_RO(offset);
 
@@ -248,9 +253,7 @@ static ssize_t pri_offset_show(struct device *dev,
 {
 	struct pvp_device *pvdev = pvp_from_dev(dev);
 
-	if (pvdev->pri_how == PVP_PLACE_NONE)
-		return sysfs_emit(buf, "none\n");
-	return sysfs_emit(buf, "%#x\n", pvdev->pri_off);
+	return pvp_show_offset(buf, pvdev->pri_how, pvdev->pri_off);
 }
 static DEVICE_ATTR_RO(pri_offset);
 

@@ -81,6 +81,8 @@ build_fixture() {
 }
 
 # --- lifecycle test modules (cases/lifecycle.sh) ---------------------------
+# cases/lifecycle.sh also needs pci-pf-stub (to tear down VFs igb left).
+STOCK_MODS="$STOCK_MODS pci-pf-stub"
 # build_testmods <tag> <dir>: tests/e2e/modules/ (pvp_squatter.ko,
 # pvp_coop.ko) into <dir>/modules.  pvp_coop links against pasid-vfio-pci's
 # exports (KBUILD_EXTRA_SYMBOLS): its Module.symvers comes from the module
