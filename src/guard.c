@@ -94,8 +94,12 @@ static void pvp_guard_act(struct pci_dev *pf, u16 pasid,
 					     PASID_VFIO_PCI_GUARD_HELD, pf);
 		break;
 	case PVP_HOLD_APPLY:
-		/* Unless the PF's PASID was enabled again meanwhile */
-		if (!pf->pasid_enabled) {
+		/*
+		 * Unless the PF's PASID was enabled again meanwhile, or the PF
+		 * is gone: a PF rescanned at its address is another pci_dev,
+		 * whose config space this one must not write.
+		 */
+		if (!pf->pasid_enabled && device_is_registered(&pf->dev)) {
 			pci_write_config_word(pf, pasid + PCI_PASID_CTRL, 0);
 			pci_info(pf, "applying the PASID disable vetoed while its VFs needed it\n");
 		}

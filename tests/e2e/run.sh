@@ -91,7 +91,7 @@ build_testmods() {
 	local tag=$1 w=$2 sv chroot
 	copy_tree "$E2E/modules" "$w/modules"
 	cp "$TOP/include/pasid_vfio_pci.h" "$w/modules/"
-	# shellcheck source=/dev/null
+	# shellcheck source=/dev/null disable=SC2153 # CHROOT: from the env file
 	chroot=$(. "$w/env" && echo "$CHROOT")
 	for sv in "$w/module/Module.symvers" "${chroot:+$chroot/build/module/Module.symvers}" ""; do
 		[ -n "$sv" ] && grep -qw pasid_vfio_pci_pasid_in_use "$sv" 2>/dev/null && break
@@ -287,6 +287,11 @@ run_kernel() {
 		done <"$w/$mode.results"
 		if [ -z "$done_line" ]; then
 			result FAIL "FAIL $tag/$mode/boot: no completion marker (qemu exit $rc$([ $rc = 124 ] && echo ", timeout ${BOOT_TIMEOUT}s"))"
+			bad=1
+		elif ! grep -q '^=== end results ===' "$log" ||
+			! echo "$done_line" | grep -qE 'rc=[01]$'; then
+			# guest.sh exits 0 or 1; anything else means it died part way
+			result FAIL "FAIL $tag/$mode/guest-script: died before the end ($done_line)"
 			bad=1
 		elif grep -qE "$BAD_RE" "$log"; then
 			result FAIL "FAIL $tag/$mode/kernel-log: $(grep -m1 -E "$BAD_RE" "$log")"
