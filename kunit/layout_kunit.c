@@ -12,7 +12,7 @@
 #include "fake_cfg.h"
 
 /* Length recorded for the range starting at @start, or -1 */
-static int range_len(const struct pvp_layout *l, u16 start)
+static int pvp_test_range_len(const struct pvp_layout *l, u16 start)
 {
 	unsigned int i;
 
@@ -118,8 +118,8 @@ static void pvp_layout_scan_cap_len(struct kunit *test)
 	pvp_fake_cap(f, 0x400, PCI_EXT_CAP_ID_ERR, 0);
 	l = scan(test, f, 0);
 	KUNIT_EXPECT_EQ(test, l->nr, 2U);
-	KUNIT_EXPECT_EQ(test, range_len(l, 0x100), p->len);
-	KUNIT_EXPECT_EQ(test, range_len(l, 0x400), 0x48);
+	KUNIT_EXPECT_EQ(test, pvp_test_range_len(l, 0x100), p->len);
+	KUNIT_EXPECT_EQ(test, pvp_test_range_len(l, 0x400), 0x48);
 }
 
 /* An unknown cap ends at the next header above it, not the next in chain */
@@ -134,10 +134,10 @@ static void pvp_layout_scan_unknown_ends_at_next_start_above(struct kunit *test)
 	pvp_fake_cap(f, 0x200, PCI_EXT_CAP_ID_ATS, 0);
 	l = scan(test, f, 0);
 	KUNIT_EXPECT_EQ(test, l->nr, 4U);
-	KUNIT_EXPECT_EQ(test, range_len(l, 0x100), 0x100);
-	KUNIT_EXPECT_EQ(test, range_len(l, 0x200), 8);
-	KUNIT_EXPECT_EQ(test, range_len(l, 0x300), 0x500);
-	KUNIT_EXPECT_EQ(test, range_len(l, 0x800), 8);
+	KUNIT_EXPECT_EQ(test, pvp_test_range_len(l, 0x100), 0x100);
+	KUNIT_EXPECT_EQ(test, pvp_test_range_len(l, 0x200), 8);
+	KUNIT_EXPECT_EQ(test, pvp_test_range_len(l, 0x300), 0x500);
+	KUNIT_EXPECT_EQ(test, pvp_test_range_len(l, 0x800), 8);
 }
 
 static void pvp_layout_scan_unknown_last_extends_to_end(struct kunit *test)
@@ -149,7 +149,7 @@ static void pvp_layout_scan_unknown_last_extends_to_end(struct kunit *test)
 	pvp_fake_cap(f, 0xa00, 0x2a, 0x200);
 	pvp_fake_cap(f, 0x200, PCI_EXT_CAP_ID_ARI, 0);
 	l = scan(test, f, 0);
-	KUNIT_EXPECT_EQ(test, range_len(l, 0xa00), 0x600);
+	KUNIT_EXPECT_EQ(test, pvp_test_range_len(l, 0xa00), 0x600);
 }
 
 struct clamp_param {
@@ -187,7 +187,7 @@ static void pvp_layout_scan_clamps_to_end(struct kunit *test)
 		pvp_fake_put32(f, p->off + 4, p->dw4);
 	l = scan(test, f, 0);
 	KUNIT_EXPECT_EQ(test, l->nr, 2U);
-	KUNIT_EXPECT_EQ(test, range_len(l, p->off), p->len);
+	KUNIT_EXPECT_EQ(test, pvp_test_range_len(l, p->off), p->len);
 }
 
 static void pvp_layout_scan_next_below_base_ends(struct kunit *test)
@@ -199,7 +199,7 @@ static void pvp_layout_scan_next_below_base_ends(struct kunit *test)
 	pvp_fake_cap(f, 0x0fc, PCI_EXT_CAP_ID_ATS, 0);
 	l = scan(test, f, 0);
 	KUNIT_EXPECT_EQ(test, l->nr, 1U);
-	KUNIT_EXPECT_EQ(test, range_len(l, 0x100), 8);
+	KUNIT_EXPECT_EQ(test, pvp_test_range_len(l, 0x100), 8);
 }
 
 /* The two low bits of the Next field are reserved */
@@ -212,7 +212,7 @@ static void pvp_layout_scan_next_ignores_low_bits(struct kunit *test)
 	pvp_fake_cap(f, 0x200, PCI_EXT_CAP_ID_ATS, 0);
 	l = scan(test, f, 0);
 	KUNIT_EXPECT_EQ(test, l->nr, 2U);
-	KUNIT_EXPECT_EQ(test, range_len(l, 0x200), 8);
+	KUNIT_EXPECT_EQ(test, pvp_test_range_len(l, 0x200), 8);
 }
 
 static void pvp_layout_scan_zero_next_header_ends(struct kunit *test)
@@ -223,7 +223,7 @@ static void pvp_layout_scan_zero_next_header_ends(struct kunit *test)
 	pvp_fake_cap(f, 0x100, PCI_EXT_CAP_ID_ARI, 0x200);
 	l = scan(test, f, 0);
 	KUNIT_EXPECT_EQ(test, l->nr, 1U);
-	KUNIT_EXPECT_EQ(test, range_len(l, 0x100), 8);
+	KUNIT_EXPECT_EQ(test, pvp_test_range_len(l, 0x100), 8);
 }
 
 static void pvp_layout_scan_all_ones_next_header_ends(struct kunit *test)
@@ -235,7 +235,7 @@ static void pvp_layout_scan_all_ones_next_header_ends(struct kunit *test)
 	pvp_fake_put32(f, 0x200, 0xffffffff);
 	l = scan(test, f, 0);
 	KUNIT_EXPECT_EQ(test, l->nr, 1U);
-	KUNIT_EXPECT_EQ(test, range_len(l, 0x200), -1);
+	KUNIT_EXPECT_EQ(test, pvp_test_range_len(l, 0x200), -1);
 }
 
 static void pvp_layout_scan_self_loop_fails(struct kunit *test)
@@ -274,8 +274,8 @@ static void pvp_layout_scan_max_ranges_fits(struct kunit *test)
 	long_chain(f, PVP_MAX_RANGES);
 	l = scan(test, f, 0);
 	KUNIT_EXPECT_EQ(test, l->nr, (unsigned int)PVP_MAX_RANGES);
-	KUNIT_EXPECT_EQ(test, range_len(l, 0x100), 0x20);
-	KUNIT_EXPECT_EQ(test, range_len(l, 0x100 + 0x20 * (PVP_MAX_RANGES - 1)),
+	KUNIT_EXPECT_EQ(test, pvp_test_range_len(l, 0x100), 0x20);
+	KUNIT_EXPECT_EQ(test, pvp_test_range_len(l, 0x100 + 0x20 * (PVP_MAX_RANGES - 1)),
 			0x1000 - 0x100 - 0x20 * (PVP_MAX_RANGES - 1));
 }
 

@@ -289,25 +289,6 @@ void pvp_config_close(struct pvp_device *pvdev)
 	pvdev->pri_active = false;
 }
 
-/**
- * pvp_config_hit - does a config region access touch emulated bytes?
- * @pvdev: device
- * @pos: offset in the config region
- * @count: length
- *
- * Accesses the core rejects (outside config space) are left to the core so
- * they fail exactly as under vfio-pci.
- */
-bool pvp_config_hit(struct pvp_device *pvdev, loff_t pos, size_t count)
-{
-	unsigned int cfg_size = pvdev->core_device.pdev->cfg_size;
-
-	pos &= VFIO_PCI_OFFSET_MASK;
-	if (!pvdev->active || pos >= cfg_size || count > cfg_size - pos)
-		return false;
-	return pvp_emu_hit(&pvdev->emu, pos, count);
-}
-
 /*
  * Serve one run of emulated bytes.  The model is only touched under the
  * lock, and user memory only outside it.

@@ -649,12 +649,6 @@ static void pvp_ecap_set_next(struct pvp_ecap *c, u16 next)
 	pvp_put_le32(hdr, &c->rst[0]);
 }
 
-static bool pvp_overlap(unsigned int a, unsigned int alen, unsigned int b,
-			unsigned int blen)
-{
-	return a < b + blen && b < a + alen;
-}
-
 /**
  * pvp_emu_link - splice the emulated capabilities into the chain
  * @e: state with its capabilities initialised, in chain order
@@ -686,10 +680,10 @@ int pvp_emu_link(struct pvp_emu *e, u32 hdr0, u16 tail, u32 tail_hdr)
 	/* Check everything before changing anything */
 	for (i = 0; i < e->nr; i++) {
 		for (j = 0; j < i; j++)
-			if (pvp_overlap(e->cap[i].off, e->cap[i].len,
+			if (pvp_overlaps(e->cap[i].off, e->cap[i].len,
 					e->cap[j].off, e->cap[j].len))
 				return -EINVAL;
-		if (link && pvp_overlap(e->cap[i].off, e->cap[i].len,
+		if (link && pvp_overlaps(e->cap[i].off, e->cap[i].len,
 					link + 2, 2))
 			return -EINVAL;
 	}
@@ -740,19 +734,6 @@ static bool pvp_emu_is_link(const struct pvp_emu *e, unsigned int pos)
 static bool pvp_emu_owns(const struct pvp_emu *e, unsigned int pos)
 {
 	return pvp_emu_is_link(e, pos) || pvp_emu_cap(e, pos);
-}
-
-/**
- * pvp_emu_hit - may an access touch emulated bytes?
- * @e: state
- * @pos: first byte
- * @count: length
- *
- * A cheap filter for the access path: false means no byte is emulated.
- */
-bool pvp_emu_hit(const struct pvp_emu *e, unsigned int pos, unsigned int count)
-{
-	return e->nr && pos < e->hi && e->lo < pos + count;
 }
 
 /**

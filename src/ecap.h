@@ -108,8 +108,6 @@ void pvp_pri_init(struct pvp_ecap *c, u16 off, u16 pf_status, u32 pf_capacity);
 void pvp_ecap_set_pf_enabled(struct pvp_ecap *c, bool enabled);
 int pvp_emu_link(struct pvp_emu *e, u32 hdr0, u16 tail, u32 tail_hdr);
 
-bool pvp_emu_hit(const struct pvp_emu *e, unsigned int pos,
-		 unsigned int count);
 unsigned int pvp_emu_run(const struct pvp_emu *e, unsigned int pos,
 			 unsigned int count, bool *emulated);
 void pvp_emu_read(const struct pvp_emu *e, unsigned int pos, u8 *buf,
@@ -117,5 +115,35 @@ void pvp_emu_read(const struct pvp_emu *e, unsigned int pos, u8 *buf,
 void pvp_emu_write(struct pvp_emu *e, unsigned int pos, const u8 *buf,
 		   unsigned int count);
 void pvp_emu_reset(struct pvp_emu *e);
+
+static inline bool pvp_overlaps(unsigned int a, unsigned int alen,
+				unsigned int b, unsigned int blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/**
+ * pvp_emu_hit - does an access touch emulated bytes?
+ * @e: state
+ * @pos: first byte
+ * @count: length
+ *
+ * On every config access, so inline: @lo/@hi dismiss most accesses at
+ * once, the exact test spares the others the byte-wise path.
+ */
+static inline bool pvp_emu_hit(const struct pvp_emu *e, unsigned int pos,
+			       unsigned int count)
+{
+	unsigned int i;
+
+	if (!e->nr || pos >= e->hi || pos + count <= e->lo)
+		return false;
+	if (e->link && pvp_overlaps(pos, count, e->link + 2, 2))
+		return true;
+	for (i = 0; i < e->nr; i++)
+		if (pvp_overlaps(pos, count, e->cap[i].off, e->cap[i].len))
+			return true;
+	return false;
+}
 
 #endif /* PVP_ECAP_H */

@@ -64,6 +64,27 @@ static inline struct pvp_device *pvp_from_vdev(struct vfio_device *v)
 					  vdev));
 }
 
+/**
+ * pvp_config_hit - does a config region access touch emulated bytes?
+ * @pvdev: device
+ * @pos: offset in the config region
+ * @count: length
+ *
+ * On every config access, so inline.  Accesses the core rejects (outside
+ * config space) are left to the core so they fail exactly as under
+ * vfio-pci.
+ */
+static inline bool pvp_config_hit(struct pvp_device *pvdev, loff_t pos,
+				  size_t count)
+{
+	unsigned int cfg_size = pvdev->core_device.pdev->cfg_size;
+
+	pos &= VFIO_PCI_OFFSET_MASK;
+	if (!pvdev->active || pos >= cfg_size || count > cfg_size - pos)
+		return false;
+	return pvp_emu_hit(&pvdev->emu, pos, count);
+}
+
 extern char *pvp_pasid_offset;
 extern char *pvp_pri_offset;
 extern unsigned int pvp_shared_caps;
@@ -73,7 +94,6 @@ int pvp_config_probe(struct pvp_device *pvdev);
 void pvp_config_open(struct pvp_device *pvdev);
 void pvp_config_close(struct pvp_device *pvdev);
 void pvp_config_reset(struct pvp_device *pvdev);
-bool pvp_config_hit(struct pvp_device *pvdev, loff_t pos, size_t count);
 ssize_t pvp_config_rw(struct pvp_device *pvdev, char __user *buf,
 		      size_t count, loff_t *ppos, bool iswrite);
 bool pvp_pf_pasid_enabled(struct pvp_device *pvdev);
