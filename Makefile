@@ -50,9 +50,15 @@ demo:
 	$(TOP)/tests/e2e/run.sh --demo
 
 bench:
-	@echo "make bench: the benchmark suite does not exist yet (issue: benchmarks)" >&2; exit 1
+	$(TOP)/tests/bench/run.sh
+
+deb:
+	$(TOP)/debian/build.sh
+
+pkg-test:
+	$(TOP)/tests/pkg.sh
 
 check:
 	$(TOP)/scripts/check.sh
 
-.PHONY: all modules install uninstall clean matrix kunit style dkms-test e2e demo bench check FORCE
+.PHONY: all modules install uninstall clean matrix kunit style dkms-test e2e demo bench deb pkg-test check FORCE

@@ -18,9 +18,10 @@ declare -A cmd=(
 	[matrix]="$top/scripts/matrix.sh"
 	[kunit]="$top/scripts/kunit.sh"
 	[dkms]="$top/tests/dkms.sh"
+	[pkg]="$top/tests/pkg.sh"
 	[e2e]="$top/tests/e2e/run.sh"
 )
-order="matrix kunit style dkms e2e"
+order="matrix kunit style dkms pkg e2e"
 suites=${PVP_SUITES:-$order}
 
 pass=0 fail=0 skip=0

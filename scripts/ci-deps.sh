@@ -13,7 +13,7 @@ log=${CI_DEPS_LOG:-/tmp/pasid-vfio-pci-ci-deps.log}
 export DEBIAN_FRONTEND=noninteractive
 PKGS=(build-essential dkms sparse dwarves debootstrap busybox-static driverctl
 	flex bison bc libelf-dev libssl-dev ccache cpio xz-utils zstd kmod pciutils
-	python3 linux-source-6.1 linux-headers-amd64)
+	python3 linux-source-6.1 linux-headers-amd64 debhelper dh-dkms)
 BPO_SOURCES=/etc/apt/sources.list.d/bookworm-backports.sources
 t0=$SECONDS
 

@@ -25,6 +25,8 @@ case_pri() {
 	if pvp_load shared_caps=pasid,pri && pvp_bind pri "$_v"; then
 		eq pri/sysfs-offset "$(attr "$_v" pri_offset)" $_p
 		eq pri/sysfs-placement "$(attr "$_v" pri_placement)" pf-offset
+		# what the VF itself has under the emulated PRI, before and after
+		_raw=$(sysrd "$_v" $((_p + 4)) 4)
 		vc pri run "$_v" \
 			"expect $_o 4 0x1c81001b pri/pasid-next-is-pri" \
 			"expect $_p 4 0x00010013 pri/header" \
@@ -51,7 +53,7 @@ case_pri() {
 			"sh echo 0 > $FX/pri_enable" \
 			"wr $((_p + 4)) 2 1" \
 			"expect $((_p + 4)) 4 0x81000000 pri/pf-disabled-enable-reads-0"
-		eq pri/vf-config-untouched "$(sysrd "$_v" $((_p + 4)) 4)" 0x00000000
+		eq pri/vf-config-untouched "$(sysrd "$_v" $((_p + 4)) 4)" "$_raw"
 		# Not exposed at the next open while the PF's PRI is off
 		eq pri/pf-disabled-not-exposed "$(ecaps "$_v" | grep -c 'ecap 0x0013')" 0
 		eq pri/pf-disabled-pasid-kept "$(ecaps "$_v" | grep -c 'ecap 0x001b')" 1
