@@ -286,9 +286,22 @@ static struct attribute *pvp_attrs[] = {
 	NULL,
 };
 
+/* PRI's files exist only where PRI can be emulated: each costs a kernfs node */
+static umode_t pvp_attr_visible(struct kobject *kobj, struct attribute *attr,
+				int n)
+{
+	if (!(pvp_shared_caps & PVP_SHARED_PRI) &&
+	    (attr == &dev_attr_pri_offset.attr ||
+	     attr == &dev_attr_pri_placement.attr ||
+	     attr == &dev_attr_pri_exposed.attr))
+		return 0;
+	return attr->mode;
+}
+
 static const struct attribute_group pvp_attr_group = {
-	.name	= "pasid_vfio",
-	.attrs	= pvp_attrs,
+	.name		= "pasid_vfio",
+	.attrs		= pvp_attrs,
+	.is_visible	= pvp_attr_visible,
 };
 
 static const struct attribute_group *pvp_dev_groups[] = {

@@ -17,7 +17,7 @@ case_pri() {
 	_v=$(vf "$IGB" 0)
 
 	if pvp_load && pvp_bind pri/default "$_v"; then
-		eq pri/default-placement "$(attr "$_v" pri_placement)" none
+		eq pri/default-no-pri-files "$(attr "$_v" pri_placement)" missing
 		eq pri/default-chain "$(ecaps "$_v" | grep -c 'ecap 0x0013')" 0
 	fi
 	unbind "$_v"
