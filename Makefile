@@ -37,6 +37,12 @@ matrix:
 kunit:
 	$(TOP)/scripts/kunit.sh
 
+kunit-um:
+	$(TOP)/scripts/kunit.sh --um
+
+kunit-debug:
+	$(TOP)/scripts/kunit.sh --debug
+
 style:
 	$(TOP)/scripts/style.sh
 
@@ -61,4 +67,4 @@ pkg-test:
 check:
 	$(TOP)/scripts/check.sh
 
-.PHONY: all modules install uninstall clean matrix kunit style dkms-test e2e demo bench deb pkg-test check FORCE
+.PHONY: all modules install uninstall clean matrix kunit kunit-um kunit-debug style dkms-test e2e demo bench deb pkg-test check FORCE
