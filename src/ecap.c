@@ -681,10 +681,10 @@ int pvp_emu_link(struct pvp_emu *e, u32 hdr0, u16 tail, u32 tail_hdr)
 	for (i = 0; i < e->nr; i++) {
 		for (j = 0; j < i; j++)
 			if (pvp_overlaps(e->cap[i].off, e->cap[i].len,
-					e->cap[j].off, e->cap[j].len))
+					 e->cap[j].off, e->cap[j].len))
 				return -EINVAL;
 		if (link && pvp_overlaps(e->cap[i].off, e->cap[i].len,
-					link + 2, 2))
+					 link + 2, 2))
 			return -EINVAL;
 	}
 
