@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# concurrency: a hostile multi-threaded VMM (sourced by guest.sh).
+#
+# igb PF with PASID at 0x1c0 (Exec and Priv supported: Control mask 0x7), 7
+# VFs on pasid-vfio-pci.  vfio-fuzz stress opens VF0 and runs 4 threads on
+# it: two write Control (as a word, a byte, Capability+Control, the whole
+# capability) with all-zero or all-one values only, so a read may only ever
+# see 0 or 0x7; one reads Control at every size plus bulk reads across the
+# linking header; one reads/writes other registers (command, the link, a raw
+# neighbour) and issues VFIO_DEVICE_RESET.  Meanwhile one thread per other
+# VF (6) runs open / write / VFIO_DEVICE_RESET / close cycles.  Afterwards
+# everything must be released: module refcount 0, nothing exposed, the VFs
+# unbind, SR-IOV can be disabled (no VF left marked assigned) and the
+# module unloads.  Memory itself is not checked: kmemleak is off in the
+# stock Debian kernels, and /proc/slabinfo would only show the shared
+# kmalloc caches the module allocates from.
+#
+# The guest has one vCPU (run.sh: -smp 1): threads interleave by preemption
+# and by yielding at random points (sched_yield), at syscall granularity,
+# not in parallel; the PASS line counts how often the reader saw Control
+# change, and a reader that never does FAILs.
+#
+# Runs in scalable mode only (where every open and close also attaches and
+# detaches a PASID-capable domain; SKIP in the default mode).  Kernel command
+# line: pvp.stress_iters=N (per thread, default 20000), pvp.stress_cycles=C
+# (per VF, default 20), pvp.stress_modes=default,scalable.
+
+# vfz <check prefix> <vfio-fuzz args>: run vfio-fuzz, keep its check lines
+# (defined alike in each case file that uses it: files are sourced in turn)
+vfz() {
+	_n=$1
+	shift
+	vfio-fuzz -n "$P/$_n" "$@" >/tmp/vfz.out 2>&1
+	_rc=$?
+	cat /tmp/vfz.out
+	grep -E '^(PASS|FAIL|SKIP) ' /tmp/vfz.out >>$RES
+	return $_rc
+}
+
+case_concurrency() {
+	CASE=concurrency
+	CC_ITERS=20000
+	CC_CYCLES=20
+	CC_MODES=scalable
+	for a in $(cat /proc/cmdline); do
+		case $a in
+		pvp.stress_iters=*) CC_ITERS=${a#*=} ;;
+		pvp.stress_cycles=*) CC_CYCLES=${a#*=} ;;
+		pvp.stress_modes=*) CC_MODES=$(echo "${a#*=}" | tr , ' ') ;;
+		esac
+	done
+	if ! echo " $CC_MODES " | grep -q " $MODE "; then
+		skip concurrency/mode "runs in IOMMU mode(s) '$CC_MODES' only (pvp.stress_modes=)"
+		return
+	fi
+	OFF=0x1c0
+	have_pvp || pvp_load
+	fx_load bdf=$IGB offset=$OFF width=20 exec=1 priv=1 enable=1 || return
+	vfs $IGB 7
+	cc_all=$(vflist $IGB)
+	cc_n=0
+	for v in $cc_all; do
+		bind $v $PVP && cc_n=$((cc_n + 1))
+	done
+	eq concurrency/bound "$cc_n" 7
+	V0=$(vf $IGB 0)
+	cc_cyc=$(echo "$cc_all" | grep -v "^$V0\$" | tr '\n' ',' | sed 's/,$//')
+	info "concurrency: $V0 under stress, cycles on $cc_cyc; groups: $(for v in $cc_all; do basename "$(readlink "$(dev $v)/iommu_group")"; done | tr '\n' ' ')"
+	t0=$(date +%s)
+	vfz concurrency stress $V0 --pasid $OFF --pf $IGB --threads 4 \
+		--iters $CC_ITERS --cycle "$cc_cyc" --cycles $CC_CYCLES
+	info "concurrency: $(($(date +%s) - t0)) s"
+
+	# everything released
+	eq concurrency/refcnt-after "$(cat /sys/module/pasid_vfio_pci/refcnt 2>/dev/null)" 0
+	cc_exp=0
+	for v in $cc_all; do
+		[ "$(attr $v exposed)" = 0 ] || cc_exp=$((cc_exp + 1))
+	done
+	eq concurrency/none-exposed "$cc_exp" 0
+	cc_left=0
+	for v in $cc_all; do
+		unbind $v
+		[ "$(drv $v)" = none ] || cc_left=$((cc_left + 1))
+	done
+	eq concurrency/unbound "$cc_left" 0
+	echo 0 >"$(dev $IGB)/sriov_numvfs" 2>/tmp/cc.err
+	eq concurrency/sriov-disabled "$(cat "$(dev $IGB)/sriov_numvfs")" 0
+	modprobe -r pasid-vfio-pci 2>/dev/null
+	if have_pvp; then
+		fail concurrency/unload "pasid_vfio_pci still loaded (refcnt $(cat /sys/module/pasid_vfio_pci/refcnt))"
+	else
+		pass concurrency/unload
+	fi
+	pvp_load || fail concurrency/reload "modprobe pasid-vfio-pci: $(cat /tmp/modprobe.err)"
+	fx_unload
+}

@@ -1,0 +1,163 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# fuzz: differential fuzzing of the VFIO config region (sourced by guest.sh).
+#
+# Targets (pvp.fuzz_targets; by default igb-pri, in the default IOMMU mode
+# only, for time: config space emulation does not depend on the IOMMU mode):
+#   igb-pri  an igb VF whose PF has PASID at 0x1c0 and PRI at 0x1c8, the
+#            module with shared_caps=pasid,pri: the VF shows both at the PF's
+#            offsets, PASID linked from ARI's Next field, PRI from PASID's
+#   igb      the same with PASID alone (shared_caps=pasid)
+#   nvme     an nvme VF without extended capabilities: PASID at the head
+#            (0x100), nothing linked; its PM capability lets the stream
+#            change power states
+# A seeded stream of random accesses (vfio-fuzz: sizes 1/2/4 and 0, 3, 5-8,
+# 9-8192; offsets around the capabilities and the link, anywhere in 0-4095,
+# beyond config space, huge and "negative" 40-bit region offsets; reads and
+# writes of random values; a few VFIO_DEVICE_RESETs and close+reopens) runs
+# once under vfio-pci (recorded) and once under pasid-vfio-pci, each from
+# open + VFIO_DEVICE_RESET.  Every result must match: return value, errno
+# and each byte read, except the emulated bytes (PASID, PRI, the rewritten
+# Next field), which must match vfio-fuzz's own model of the README's
+# semantics.  Then two checks of the checker: a prefix of the same stream
+# under vfio-pci again must match the record (the rig is deterministic, so a
+# mismatch means pasid-vfio-pci), and the pasid-vfio-pci run compared without
+# the model must mismatch.
+#
+# Nothing is excluded from the stream: writes that reset the device
+# (DevCtl Initiate FLR) are modelled (Control returns to 0), and the rest of
+# what the stream writes (command, BARs, MSI-X, PM, AER, ...) is virtualized,
+# dropped or passed on by vfio's core in both runs alike.  One thing is made
+# equal by hand: QEMU's VFs keep what is written to their free config space
+# across FLR and close (vfio passes those bytes through), so each replay
+# first writes the recorded start values back (reported as "N bytes written
+# back"; the start state is then checked byte by byte), and at the end the
+# VF's config is restored to what the record found.
+#
+# Kernel command line (run.sh passes PVP_APPEND):
+#   pvp.fuzz=N         accesses per run (default 100000)
+#   pvp.fuzz_seed=S    the seed (default: random, printed; give it to replay)
+#   pvp.fuzz_targets=T igb-pri, igb, nvme, several ("igb-pri,igb,nvme") or
+#                      none, for every mode (default: igb-pri in the default
+#                      IOMMU mode, none in scalable mode)
+# Long mode: PVP_APPEND="pvp.fuzz=1000000 pvp.fuzz_targets=igb-pri,igb,nvme"
+# PVP_BOOT_TIMEOUT=1800 tests/e2e/run.sh (about 2 x 65 s per target).
+
+# vfz <check prefix> <vfio-fuzz args>: run vfio-fuzz, keep its check lines
+# (defined alike in each case file that uses it: files are sourced in turn)
+vfz() {
+	_n=$1
+	shift
+	vfio-fuzz -n "$P/$_n" "$@" >/tmp/vfz.out 2>&1
+	_rc=$?
+	cat /tmp/vfz.out
+	grep -E '^(PASS|FAIL|SKIP) ' /tmp/vfz.out >>$RES
+	return $_rc
+}
+
+# fz_target <name> <pf> <PASID offset on the VF> <PRI offset or -> <fixture
+# args...>: with a PRI offset, the module runs with shared_caps=pasid,pri
+fz_target() {
+	_t=$1 _pf=$2 _off=$3 _pri=$4
+	shift 4
+	fx_load bdf=$_pf "$@" enable=1 || return
+	_mp=
+	_rp=
+	_fp=
+	if [ "$_pri" != - ]; then
+		_mp=shared_caps=pasid,pri
+		_rp="--pri $_pri"
+		_fp=",$_pri"
+	fi
+	pvp_load $_mp || fail fuzz/$_t/load "modprobe pasid-vfio-pci $_mp: $(cat /tmp/modprobe.err)"
+	vfs $_pf 1
+	_v=$(vf $_pf 0)
+	_tail=
+	if bind $_v vfio-pci; then
+		_tail=$(ecaps $_v | sed -n 's/.* @\(0x[0-9a-f]*\) next=0x000.*/\1/p' | tail -n 1)
+	fi
+	info "fuzz/$_t: $_v, seed $FZ_SEED, $FZ_N accesses per run, PASID at $_off, PRI at $_pri, stock chain tail ${_tail:-none} ($*)"
+	_f="--seed $FZ_SEED --focus $_off,${_tail:-$_off}$_fp"
+	_t0=$(date +%s)
+	if [ "$(drv $_v)" = vfio-pci ]; then
+		# shellcheck disable=SC2086
+		vfz fuzz/$_t/stock record $_v $_f --count $FZ_N --out /tmp/fuzz.rec
+	else
+		fail fuzz/$_t/stock "$_v not bound to vfio-pci"
+	fi
+	_t1=$(date +%s)
+	if [ -s /tmp/fuzz.rec ] && pvp_bind fuzz/$_t $_v; then
+		eq fuzz/$_t/offset "$(attr $_v offset)" $_off
+		[ "$_pri" = - ] || eq fuzz/$_t/pri-offset "$(attr $_v pri_offset)" $_pri
+		# shellcheck disable=SC2086
+		vfz fuzz/$_t/pvp replay $_v $_f --count $FZ_N --in /tmp/fuzz.rec \
+			--pasid $_off $_rp --pf $_pf
+		_t2=$(date +%s)
+		# the checker is not vacuous: without the model it must object
+		# shellcheck disable=SC2086
+		if vfio-fuzz replay $_v $_f --count 2000 --in /tmp/fuzz.rec >/tmp/vfz-neg.out 2>&1; then
+			fail fuzz/$_t/negative "2000 accesses under $PVP compared without the model: no mismatch"
+		else
+			ok fuzz/$_t/negative "$(grep -m1 '^FAIL' /tmp/vfz-neg.out)" \
+				grep -q '^FAIL.*mismatches' /tmp/vfz-neg.out
+		fi
+		# the rig is deterministic: a tenth of the stream under vfio-pci
+		# again matches the record
+		_cn=$((FZ_N / 20))
+		[ $_cn -ge 2000 ] || _cn=$FZ_N
+		if bind $_v vfio-pci; then
+			# shellcheck disable=SC2086
+			vfz fuzz/$_t/control replay $_v $_f --count $_cn --in /tmp/fuzz.rec
+		else
+			fail fuzz/$_t/control "$_v not bound to vfio-pci"
+		fi
+		info "fuzz/$_t: vfio-pci run $((_t1 - _t0)) s, $PVP run $((_t2 - _t1)) s, checks $(($(date +%s) - _t2)) s"
+	fi
+	# leave the VF's config as found: later cases read it
+	if [ -s /tmp/fuzz.rec ] && bind $_v vfio-pci; then
+		vfz fuzz/$_t restore $_v --in /tmp/fuzz.rec
+	fi
+	rm -f /tmp/fuzz.rec
+	unbind $_v
+	vfs $_pf 0
+	[ -z "$_mp" ] || pvp_load
+	fx_unload
+}
+
+case_fuzz() {
+	CASE=fuzz
+	FZ_N=100000
+	FZ_SEED=
+	# igb-pri: igb VF with PASID and PRI (shared_caps=pasid,pri) at the
+	# PF's offsets, PASID linked from ARI, PRI from PASID; igb: PASID alone,
+	# linked from ARI; nvme: nvme VF without extended capabilities, PASID at
+	# the head (0x100), nothing linked.  By default igb-pri, in the default
+	# IOMMU mode only, to keep the whole run within its time.
+	case $MODE in
+	default) FZ_TARGETS=igb-pri ;;
+	*) FZ_TARGETS=none ;;
+	esac
+	for a in $(cat /proc/cmdline); do
+		case $a in
+		pvp.fuzz=*) FZ_N=${a#*=} ;;
+		pvp.fuzz_seed=*) FZ_SEED=${a#*=} ;;
+		pvp.fuzz_targets=*) FZ_TARGETS=$(echo "${a#*=}" | tr , ' ') ;;
+		esac
+	done
+	if [ "$FZ_TARGETS" = none ]; then
+		skip fuzz/mode "no targets in $MODE mode (pvp.fuzz_targets=igb-pri,igb,nvme)"
+		return
+	fi
+	[ -n "$FZ_SEED" ] || FZ_SEED=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+	FZ_SEED=$(printf '0x%x' "$FZ_SEED")
+	for t in $FZ_TARGETS; do
+		case $t in
+		igb) fz_target igb $IGB 0x1c0 - offset=0x1c0 width=20 exec=1 priv=1 ;;
+		igb-pri) fz_target igb-pri $IGB 0x1c0 0x1c8 offset=0x1c0 width=20 exec=1 priv=0 \
+			pri=1 pri_capacity=0x80 pri_pasid=1 pri_enable=1 ;;
+		nvme) fz_target nvme $NVME 0x100 - offset=0x200 vf_ecaps=0 width=8 exec=0 priv=1 ;;
+		none) ;;
+		*) fail fuzz/targets "unknown target '$t' (igb, igb-pri, nvme, none)" ;;
+		esac
+	done
+}

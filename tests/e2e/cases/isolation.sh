@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# isolation: one VF's emulated capability is its own (sourced by guest.sh).
+#
+# igb PF with PASID at 0x1c0 (Exec supported, Priv not: Control mask 0x3),
+# 4 VFs on pasid-vfio-pci, all open at once in one vfio-fuzz process.
+# Random writes (1/2/4/8 bytes, any alignment inside the capability, all
+# ones or random values; one in eight to the rewritten Next field of ARI)
+# go to one VF at a time; after each, every VF's Control must read what its
+# own writes made of it (so no write leaks to another VF), the PF's real
+# PASID Control (sysfs) must not change, and the config space of every PCI
+# device (sysfs, the VFs' own included) must be unchanged, bytes seen to
+# change by themselves excepted (reported).  Then VFIO_DEVICE_RESET and
+# close+reopen of one VF must clear only its own Control.
+#
+# Runs in the default IOMMU mode only (the emulation does not depend on it;
+# SKIP in the others).  Kernel command line: pvp.isolate_rounds=R (default
+# 400), pvp.isolate_modes=default,scalable.
+
+# vfz <check prefix> <vfio-fuzz args>: run vfio-fuzz, keep its check lines
+# (defined alike in each case file that uses it: files are sourced in turn)
+vfz() {
+	_n=$1
+	shift
+	vfio-fuzz -n "$P/$_n" "$@" >/tmp/vfz.out 2>&1
+	_rc=$?
+	cat /tmp/vfz.out
+	grep -E '^(PASS|FAIL|SKIP) ' /tmp/vfz.out >>$RES
+	return $_rc
+}
+
+case_isolation() {
+	CASE=isolation
+	IS_ROUNDS=400
+	IS_MODES=default
+	for a in $(cat /proc/cmdline); do
+		case $a in
+		pvp.isolate_rounds=*) IS_ROUNDS=${a#*=} ;;
+		pvp.isolate_modes=*) IS_MODES=$(echo "${a#*=}" | tr , ' ') ;;
+		esac
+	done
+	if ! echo " $IS_MODES " | grep -q " $MODE "; then
+		skip isolation/mode "runs in IOMMU mode(s) '$IS_MODES' only (pvp.isolate_modes=)"
+		return
+	fi
+	OFF=0x1c0
+	have_pvp || pvp_load
+	fx_load bdf=$IGB offset=$OFF width=20 exec=1 priv=0 enable=1 || return
+	vfs $IGB 4
+	is_all=$(vflist $IGB)
+	is_n=0
+	for v in $is_all; do
+		bind $v $PVP && is_n=$((is_n + 1))
+	done
+	eq isolation/bound "$is_n" 4
+	is_pf0=$(sysrd $IGB 0x1c6 2)
+	# shellcheck disable=SC2086 # a list of devices
+	vfz isolation isolate --pasid $OFF --pf $IGB --rounds $IS_ROUNDS \
+		--seed "$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')" $is_all
+	eq isolation/pf-real-control-after "$(sysrd $IGB 0x1c6 2)" "$is_pf0"
+	for v in $is_all; do unbind $v; done
+	vfs $IGB 0
+	fx_unload
+}
