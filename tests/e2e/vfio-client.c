@@ -33,6 +33,8 @@
 #include <unistd.h>
 #include <linux/vfio.h>
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /* ---- uAPI the build host's headers may lack (stable ABI, copied by value) */
 #ifndef VFIO_DEVICE_BIND_IOMMUFD
 struct vfio_device_bind_iommufd {
@@ -1024,14 +1026,16 @@ int main(int argc, char **argv)
 	cmd = argv[optind++];
 	/* command options may follow positional arguments */
 	{
-		char *pos[16];
+		char *pos[64];
 		int np = 0;
 
 		while (optind < argc) {
 			c = getopt_long(argc, argv, "+", lo, NULL);
 			if (c == -1) {
-				if (np < 16)
-					pos[np++] = argv[optind];
+				/* never drop a step silently */
+				if (np == (int)ARRAY_SIZE(pos))
+					die("more than %d arguments", np);
+				pos[np++] = argv[optind];
 				optind++;
 				continue;
 			}
