@@ -64,16 +64,19 @@ want() { [ "$CASES" = all ] || echo ",$CASES," | grep -q ",$1,"; }
 dmark() { DMARK=$(dmesg | wc -l); }
 dsince() { dmesg | tail -n +$((DMARK + 1)); }
 
-# vc <case> <vfio-client args>: run the client, keep its check lines
-vc() {
-	_n=$1
-	shift
-	vfio-client -n "$P/$_n" "$@" >/tmp/vc.out 2>&1
+# checks <tool> <case> <args>: run a test tool (vfio-client, vfio-fuzz),
+# keep its check lines
+checks() {
+	_ck_t=$1 _ck_n=$2
+	shift 2
+	"$_ck_t" -n "$P/$_ck_n" "$@" >/tmp/checks.out 2>&1
 	_rc=$?
-	cat /tmp/vc.out
-	grep -E '^(PASS|FAIL|SKIP) ' /tmp/vc.out >>$RES
+	cat /tmp/checks.out
+	grep -E '^(PASS|FAIL|SKIP) ' /tmp/checks.out >>$RES
 	return $_rc
 }
+vc() { checks vfio-client "$@"; }
+vfz() { checks vfio-fuzz "$@"; }
 
 # ---------------------------------------------------------------- PCI helpers
 dev() { echo /sys/bus/pci/devices/$1; }

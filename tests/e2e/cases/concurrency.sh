@@ -26,18 +26,6 @@
 # line: pvp.stress_iters=N (per thread, default 20000), pvp.stress_cycles=C
 # (per VF, default 20), pvp.stress_modes=default,scalable.
 
-# vfz <check prefix> <vfio-fuzz args>: run vfio-fuzz, keep its check lines
-# (defined alike in each case file that uses it: files are sourced in turn)
-vfz() {
-	_n=$1
-	shift
-	vfio-fuzz -n "$P/$_n" "$@" >/tmp/vfz.out 2>&1
-	_rc=$?
-	cat /tmp/vfz.out
-	grep -E '^(PASS|FAIL|SKIP) ' /tmp/vfz.out >>$RES
-	return $_rc
-}
-
 case_concurrency() {
 	CASE=concurrency
 	CC_ITERS=20000

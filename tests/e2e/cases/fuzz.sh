@@ -43,18 +43,6 @@
 # Long mode: PVP_APPEND="pvp.fuzz=1000000 pvp.fuzz_targets=igb-pri,igb,nvme"
 # PVP_BOOT_TIMEOUT=1800 tests/e2e/run.sh (about 2 x 65 s per target).
 
-# vfz <check prefix> <vfio-fuzz args>: run vfio-fuzz, keep its check lines
-# (defined alike in each case file that uses it: files are sourced in turn)
-vfz() {
-	_n=$1
-	shift
-	vfio-fuzz -n "$P/$_n" "$@" >/tmp/vfz.out 2>&1
-	_rc=$?
-	cat /tmp/vfz.out
-	grep -E '^(PASS|FAIL|SKIP) ' /tmp/vfz.out >>$RES
-	return $_rc
-}
-
 # fz_target <name> <pf> <PASID offset on the VF> <PRI offset or -> <fixture
 # args...>: with a PRI offset, the module runs with shared_caps=pasid,pri
 fz_target() {

@@ -17,18 +17,6 @@
 # SKIP in the others).  Kernel command line: pvp.isolate_rounds=R (default
 # 400), pvp.isolate_modes=default,scalable.
 
-# vfz <check prefix> <vfio-fuzz args>: run vfio-fuzz, keep its check lines
-# (defined alike in each case file that uses it: files are sourced in turn)
-vfz() {
-	_n=$1
-	shift
-	vfio-fuzz -n "$P/$_n" "$@" >/tmp/vfz.out 2>&1
-	_rc=$?
-	cat /tmp/vfz.out
-	grep -E '^(PASS|FAIL|SKIP) ' /tmp/vfz.out >>$RES
-	return $_rc
-}
-
 case_isolation() {
 	CASE=isolation
 	IS_ROUNDS=400
