@@ -92,17 +92,24 @@ static void pass(const char *c)
 	fflush(stdout);
 }
 
+/* One "FAIL|SKIP <prefix><check>: <why>" line */
+static void report(const char *what, const char *c, const char *fmt,
+		   va_list ap)
+{
+	printf("%s %s%s: ", what, prefix, c);
+	vprintf(fmt, ap);
+	printf("\n");
+	fflush(stdout);
+}
+
 static void __attribute__((format(printf, 2, 3))) fail(const char *c,
 						       const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("FAIL %s%s: ", prefix, c);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	report("FAIL", c, fmt, ap);
 	va_end(ap);
-	printf("\n");
-	fflush(stdout);
 	failures++;
 }
 
@@ -111,12 +118,9 @@ static void __attribute__((format(printf, 2, 3))) skip(const char *c,
 {
 	va_list ap;
 
-	printf("SKIP %s%s: ", prefix, c);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	report("SKIP", c, fmt, ap);
 	va_end(ap);
-	printf("\n");
-	fflush(stdout);
 	skipped++;
 }
 
