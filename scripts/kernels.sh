@@ -7,9 +7,12 @@
 #   kernels.sh fetch <tag>                        tag: 6.1 | 6.12 | 7.3
 #   kernels.sh build [--strict] <tag> <srcdir> [make args...]
 #   kernels.sh env <tag>                          print the env file's path
+#   kernels.sh unpack <package>                   a bookworm package, unpacked
 #
 # fetch writes $PVP_CACHE/k/<tag>/env (KVER KDIR VMLINUZ MODROOT CHROOT
 # CHROOT_KDIR KCONFIG).  7.3 is built inside a debootstrapped trixie root.
+# unpack prints the directory it unpacked <package> into
+# ($PVP_CACHE/pkgs/<package>/root), for tools the host does not install.
 # build runs "make -C <srcdir> KDIR=... W=1" when <srcdir>/Makefile sets KDIR
 # (a wrapper with steps of its own), else "make -C KDIR M=<srcdir> W=1";
 # --strict fails on any warning.  The log goes to <srcdir>/.build-<tag>.log.
@@ -29,7 +32,7 @@ msg() { printf '%s\n' "kernels.sh: $*" >&2; }
 die() { msg "error: $*"; exit 1; }
 
 usage() {
-	sed -n '4,16s/^# \{0,1\}//p' "$0" >&2
+	sed -n '4,18s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
@@ -253,6 +256,29 @@ fetch() {
 	echo "$k/env"
 }
 
+# unpack <package>: bookworm's <package> (its candidate version, no
+# dependencies) unpacked into $PVP_CACHE/pkgs/<package>/root, once.
+unpack() {
+	local p=$1 d=$PVP_CACHE/pkgs/$1
+	[[ $p =~ ^[a-z0-9][a-z0-9.+-]+$ ]] || die "bad package name '$p'"
+	if [ ! -f "$d/.stamp" ]; then
+		exec 9>"$PVP_CACHE/.fetch.lock"
+		flock 9
+	fi
+	if [ ! -f "$d/.stamp" ]; then
+		apt_update bookworm
+		rm -rf "$d"
+		mkdir -p "$d/debs" "$d/root"
+		(cd "$d/debs" && papt_get bookworm -q download "$p") >"$d/download.log" 2>&1 ||
+			{ tail -n 20 "$d/download.log" >&2; die "apt-get download $p failed"; }
+		dpkg -x "$d"/debs/*.deb "$d/root"
+		(cd "$d/debs" && ls) >"$d/.stamp"
+		rm -rf "$d/debs"
+		msg "unpacked $(cat "$d/.stamp") into $d/root"
+	fi
+	echo "$d/root"
+}
+
 # resolve_fresh <tag>: refresh the tag's private lists, then resolve.
 resolve_fresh() {
 	case $1 in 7.3) apt_update trixie ;; *) apt_update bookworm ;; esac
@@ -474,5 +500,6 @@ case ${1:-} in
 fetch) [ $# -eq 2 ] || usage; fetch "$2" ;;
 env) [ $# -eq 2 ] || usage; f=$(kdir_of "$2")/env; [ -f "$f" ] || die "run: $0 fetch $2"; echo "$f" ;;
 build) shift; build "$@" ;;
+unpack) [ $# -eq 2 ] || usage; unpack "$2" ;;
 *) usage ;;
 esac

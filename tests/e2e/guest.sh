@@ -60,6 +60,34 @@ eq() {
 	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "got '$2', expected '$3'"; fi
 }
 want() { [ "$CASES" = all ] || echo ",$CASES," | grep -q ",$1,"; }
+# karg <name> <default>: the value of pvp.<name>= on the kernel command line
+karg() {
+	_kv=$2
+	for _ka in $(cat /proc/cmdline); do
+		case $_ka in "pvp.$1="*) _kv=${_ka#*=} ;; esac
+	done
+	echo "$_kv"
+}
+# in_modes <case> <karg> <modes>: 0 when this boot's IOMMU mode is one of
+# <modes> (comma-separated; pvp.<karg>= overrides them), else a SKIP line
+# that says why
+in_modes() {
+	_im=$(karg "$2" "$3" | tr , ' ')
+	echo " $_im " | grep -q " $MODE " && return 0
+	skip "$1/mode" "runs in IOMMU mode(s) '$_im' only (pvp.$2=)"
+	return 1
+}
+# wait_for <secs> <command...>: poll every 0.1 s until the command succeeds
+wait_for() {
+	_ws=$1
+	shift
+	_wi=0
+	while ! "$@"; do
+		_wi=$((_wi + 1))
+		[ $_wi -lt $((_ws * 10)) ] || return 1
+		sleep 0.1
+	done
+}
 # dmesg without clearing it (run.sh scans all of it): dmark, then dsince
 dmark() { DMARK=$(dmesg | wc -l); }
 dsince() { dmesg | tail -n +$((DMARK + 1)); }

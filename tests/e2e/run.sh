@@ -106,6 +106,43 @@ build_testmods() {
 }
 # --- end lifecycle test modules ---------------------------------------------
 
+# --- binding tools (cases/driverctl.sh) -------------------------------------
+# build_userland: what cases/driverctl.sh runs beyond busybox, in
+# $WORK/userland (a tree copied over the initramfs): the host's bash and
+# bookworm's driverctl with its udev rule and unit (the driverctl package,
+# which scripts/ci-deps.sh installs), udevadm/systemd-udevd from bookworm's
+# udev package (unpacked by kernels.sh: the host has no udev), the
+# project's udev rule, and the shared libraries these load.  Output in
+# $WORK/userland.log; the case FAILs when something is missing.
+build_userland() {
+	local u=$WORK/userland udev f lib
+	rm -rf "$u"
+	mkdir -p "$u/bin" "$u/usr/bin" "$u/usr/sbin" "$u/lib/udev/rules.d" \
+		"$u/lib/systemd/system" "$u/usr/share/pasid-vfio-pci"
+	for f in /bin/bash /usr/sbin/driverctl /lib/udev/rules.d/05-driverctl.rules \
+		/lib/systemd/system/driverctl@.service; do
+		[ -f "$f" ] || { echo "$f missing (apt install driverctl: scripts/ci-deps.sh)"; return 1; }
+	done
+	udev=$("$KERNELS_SH" unpack udev) || return 1
+	cp /bin/bash "$u/bin/"
+	cp "$udev/bin/udevadm" "$u/bin/"
+	ln -s /bin/udevadm "$u/lib/systemd/systemd-udevd"
+	ln -s /bin/busybox "$u/usr/bin/readlink"	# the project rule's PROGRAM
+	cp /usr/sbin/driverctl "$u/usr/sbin/"
+	cp /lib/udev/rules.d/05-driverctl.rules "$u/lib/udev/rules.d/"
+	cp /lib/systemd/system/driverctl@.service "$u/lib/systemd/system/"
+	cp "$TOP/udev/90-pasid-vfio-pci.rules" "$u/usr/share/pasid-vfio-pci/"
+	if ldd /bin/bash "$udev/bin/udevadm" | grep 'not found'; then
+		return 1
+	fi
+	for lib in $(ldd /bin/bash "$udev/bin/udevadm" |
+		awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/lib.*ld-linux/ { print $1 }' | sort -u); do
+		mkdir -p "$u$(dirname "$lib")"
+		cp -L "$lib" "$u$lib"
+	done
+}
+# --- end binding tools -------------------------------------------------------
+
 # ---------------------------------------------------------------------------
 # initramfs
 
@@ -167,6 +204,7 @@ build_initramfs() {
 	cp "$w"/modules/*.ko "$r/lib/modules/$KVER/extra/" 2>/dev/null	# lifecycle test modules
 	depmod -b "$r" "$KVER" || return 1
 	cp "$WORK"/bin/* "$r/bin/"
+	[ ! -d "$WORK/userland" ] || cp -a --remove-destination "$WORK/userland/." "$r/"
 	cp "$E2E/guest.sh" "$r/guest.sh"
 	mkdir -p "$r/cases"
 	cp "$E2E"/cases/*.sh "$r/cases/" 2>/dev/null || true
@@ -261,6 +299,11 @@ run_kernel() {
 	else
 		rm -f "$w"/modules/*.ko
 		result FAIL "FAIL $tag/host/build-testmods: see $w/modules.log ($(grep -m1 -E 'error|ERROR|warning' "$w/modules.log" || tail -n 1 "$w/modules.log"))"
+	fi
+	if [ "$USERLAND" = ok ]; then
+		result PASS "PASS $tag/host/userland"
+	else
+		result FAIL "FAIL $tag/host/userland: driverctl, udev or bash for the guest: $USERLAND"
 	fi
 	if ! build_initramfs "$tag" "$w" >"$w/initramfs.log" 2>&1; then
 		result FAIL "FAIL $tag/host/initramfs: see $w/initramfs.log"
@@ -364,6 +407,11 @@ snapshot_kernels_sh
 T0=$SECONDS
 LOGDIR=$LOGROOT/$(date +%Y%m%d-%H%M%S)
 build_tools || die "guest tools build failed"
+USERLAND=ok
+if ! build_userland >"$WORK/userland.log" 2>&1; then
+	USERLAND="see $WORK/userland.log ($(tail -n 1 "$WORK/userland.log"))"
+	rm -rf "$WORK/userland"
+fi
 for tag in ${PVP_KERNELS:-6.1 6.12 7.3}; do
 	run_kernel "$tag"
 done
