@@ -5,7 +5,9 @@
 # pasid-vfio-pci-dkms from the work tree (debian/build.sh), install it with
 # apt into a debootstrapped bookworm root holding bookworm's 6.1 headers, let
 # DKMS build and sign the module, inspect it, purge the package and check
-# that nothing is left.
+# that nothing is left; then "make install" and "make uninstall" from the
+# source tree in the same root, and, against a Debian kernel's vfio
+# modules, what modprobe loads first and what libvirt would pick.
 #
 #   tests/pkg.sh [--deb FILE]     --deb: test FILE instead of building one
 #
@@ -162,28 +164,49 @@ inner() {
 
 	cp "$MNT$kmod" "$work/$NAME.ko"
 
-	# purge: the prerm runs dkms remove --all.
-	if in_root apt-get -qy purge "$PKG" >"$log" 2>&1; then
-		cp "$log" "$LOGDIR/purge.log"
-		local left=()
-		[ -z "$(cd "$MNT" && find usr/src -maxdepth 1 -name "$NAME-*")" ] || left+=("/usr/src/$NAME-*")
-		[ ! -e "$MNT/var/lib/dkms/$NAME" ] || left+=("/var/lib/dkms/$NAME")
-		[ -z "$(cd "$MNT" && find lib/modules -name "$NAME.ko*")" ] || left+=("$NAME.ko under /lib/modules")
-		! grep -qs "$NAME" "$MNT/lib/modules/$kver/modules.dep" || left+=("modules.dep entry")
-		[ -z "$(in_root dkms status "$NAME" 2>/dev/null)" ] || left+=("dkms status entry")
-		# shellcheck disable=SC2016 # a dpkg-query format
-		st=$(in_root dpkg-query -W -f '${db:Status-Abbrev}' "$PKG" 2>/dev/null || true)
-		case $st in '' | un* | pn*) ;; *) left+=("dpkg status of $PKG is '$st'") ;; esac
-		if [ ${#left[@]} -eq 0 ]; then ok purge; else ko purge "left: ${left[*]}"; fi
-	else
-		ko purge "apt-get purge $PKG failed"
-		tail_log "$log"
-	fi
+
+	# make install / make uninstall from a source tree, into updates/
+	make_install "$kver"
 	echo "$pass $fail" >"$work/counts"
+}
+
+# make_install <kver>: the Makefile's install and uninstall targets, run
+# in the root as root would on a host, from a copy of the source tree
+make_install() {
+	local kver=$1 ko=/lib/modules/$1/updates/$NAME.ko why=()
+	mkdir -p "$MNT/tmp/src"
+	tar -C "$SRC" --exclude=.git --exclude=tests --exclude=kunit --exclude=build -cf - . |
+		tar -C "$MNT/tmp/src" -xf -
+	if ! in_root make -C /tmp/src KVER="$kver" install >"$log" 2>&1; then
+		cp "$log" "$LOGDIR/make-install.log"
+		ko make-install "make install failed (log: $LOGDIR/make-install.log)"
+		tail_log "$log"
+		return
+	fi
+	[ -f "$MNT$ko" ] || why+=("no $ko")
+	grep -q "^updates/$NAME.ko:" "$MNT/lib/modules/$kver/modules.dep" ||
+		why+=("no modules.dep entry")
+	[ "$(in_root modinfo -k "$kver" -F filename "$NAME" 2>&1)" = "$ko" ] ||
+		why+=("modinfo finds '$(in_root modinfo -k "$kver" -F filename "$NAME" 2>&1)'")
+	if [ ${#why[@]} -eq 0 ]; then
+		ok "make-install ($ko)"
+	else
+		ko make-install "$(IFS=';'; echo "${why[*]}")"
+	fi
+	why=()
+	if in_root make -C /tmp/src KVER="$kver" uninstall >"$log" 2>&1; then
+		[ ! -e "$MNT$ko" ] || why+=("$ko left")
+		! grep -q "$NAME" "$MNT/lib/modules/$kver/modules.dep" || why+=("modules.dep entry left")
+		in_root modinfo -k "$kver" "$NAME" >/dev/null 2>&1 && why+=("modinfo still finds it")
+	else
+		why+=("make uninstall failed: $(tail -n 1 "$log")")
+	fi
+	if [ ${#why[@]} -eq 0 ]; then ok make-uninstall; else ko make-uninstall "$(IFS=';'; echo "${why[*]}")"; fi
 }
 
 if [ "${1:-}" = --inner ]; then
 	VERSION=$4
+	SRC=$top
 	rc=0
 	inner "$2" "$3" || rc=$?
 	[ -f "$2/counts" ] || echo "$pass $fail" >"$2/counts"
@@ -350,6 +373,7 @@ if [ ! -f "$work/$NAME.ko" ]; then
 	:
 elif [ -z "$kmods" ]; then
 	echo "SKIP pkg/libvirt-alias: no Debian kernel modules in $PVP_CACHE/k (scripts/kernels.sh fetch 6.1)"
+	echo "SKIP pkg/modprobe-deps: no Debian kernel modules in $PVP_CACHE/k (scripts/kernels.sh fetch 6.1)"
 else
 	mroot=${kmods%/kernel/drivers/vfio/pci}
 	kv=${mroot##*/}
@@ -361,6 +385,17 @@ else
 	depmod -b "$work/dm" "$kv" 2>/dev/null
 	order=$(awk '$2 == "vfio_pci:v*d*sv*sd*bc*sc*i*" { printf "%s%s (line %d)", n++ ? ", " : "", $3, NR }' "$dm/modules.alias")
 	# an igb VF, as QEMU's igb shows it
+	# modprobe (kmod's) takes what the module needs from modules.dep:
+	# vfio and vfio-pci-core first, the module last, nothing missing
+	deps=$(modprobe -d "$work/dm" -S "$kv" --show-depends "$NAME" 2>&1)
+	names=$(awk '$1 == "insmod" { n = $2; sub(/.*\//, "", n); sub(/\.ko.*/, "", n); printf "%s ", n }' <<<"$deps")
+	if [[ " $names" == *" vfio "*" vfio-pci-core $NAME " ]] &&
+		[ "$(tail -n 1 <<<"$deps")" = "insmod $dm/updates/dkms/$NAME.ko " ] &&
+		! grep -qvE '^(insmod|builtin) ' <<<"$deps"; then
+		OK "modprobe-deps (modules.dep of $kv: $names)"
+	else
+		KO modprobe-deps "modprobe --show-depends: $(paste -sd';' - <<<"$deps")"
+	fi
 	pick=$(libvirt_pick "$dm/modules.alias" v00008086d000010CAsv00001AF4sd00001100bc02sc00i00)
 	if ! grep -q " ${NAME//-/_}\$" "$dm/modules.alias"; then
 		KO libvirt-alias "no alias of ${NAME//-/_} in modules.alias"

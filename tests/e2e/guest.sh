@@ -269,6 +269,7 @@ case_s() {
 		pass s/diff-negative
 	fi
 	vfs $IGB 0
+	vfs $NVME 0
 }
 
 # a, b, c, e(pf-offset), f: PASID grafted onto the igb PF at a free offset

@@ -29,6 +29,8 @@ BAD_RE='BUG:|WARNING:|Oops|Call Trace|general protection fault|Kernel panic|poss
 # Stock modules the guest needs; their dependencies are resolved from
 # modinfo.  iommufd is taken when the kernel has it.
 STOCK_MODS="vfio vfio_iommu_type1 vfio_pci_core vfio_pci igb nvme iommufd"
+# cases/driverctl.sh: the igb VF driver, to compete for VFs
+STOCK_MODS="$STOCK_MODS igbvf"
 
 unset MAKEFLAGS MAKELEVEL MFLAGS MAKEOVERRIDES
 

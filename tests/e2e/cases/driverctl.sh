@@ -20,9 +20,11 @@
 #  - boot (coldplug, "udevadm trigger --action=add"): the same
 #  - unset-override where no other driver can take the VF fails and keeps
 #    the saved file (the caveat docs/admin-guide.md tells of);
-#    --noprobe unset-override forgets it
+#    --noprobe unset-override forgets it; with igbvf loaded and the PF's
+#    sriov_drivers_autoprobe on, unset-override hands the VF to igbvf
 #  - the project's udev rule: every VF of the listed PF (3, PF autoprobe
-#    on) lands on pasid-vfio-pci without a saved override, a VF of another
+#    on, igbvf loaded, so igbvf claims each VF as it is added) lands on
+#    pasid-vfio-pci without a saved override, a VF of another
 #    PF is left alone, and "udevadm trigger" does not unbind a VF a client
 #    holds open
 #
@@ -33,6 +35,12 @@ DC_UNIT=/lib/systemd/system/driverctl@.service
 
 dc() { /usr/sbin/driverctl "$@" >/tmp/dc.out 2>&1; }
 dc_out() { tr '\n' ' ' </tmp/dc.out | cut -c1-200; }
+# dc_ok <check> <driverctl args...>: PASS when driverctl succeeds
+dc_ok() {
+	_dk=$1
+	shift
+	if dc "$@"; then pass "$_dk"; else fail "$_dk" "driverctl $*: $(dc_out)"; fi
+}
 mods_loaded() { for _m in "$@"; do grep -q "^$_m " /proc/modules || return 1; done; }
 ovr() { cat "$(dev "$1")/driver_override"; }
 saved() { cat "/etc/driverctl.d/pci-$1" 2>/dev/null || echo none; }
@@ -120,8 +128,7 @@ case_driverctl() {
 		pass driverctl/unloaded
 	fi
 	dmark
-	ok driverctl/set-override "driverctl set-override $V0 $PVP: $(dc_out)" \
-		dc set-override "$V0" $PVP
+	dc_ok driverctl/set-override set-override "$V0" $PVP
 	eq driverctl/set-override-driver "$(drv $V0)" $PVP
 	ok driverctl/set-override-modprobe "pasid_vfio_pci or vfio_pci_core not loaded" \
 		mods_loaded pasid_vfio_pci vfio_pci_core vfio
@@ -136,8 +143,7 @@ case_driverctl() {
 		sh -c "dmesg | tail -n +$((DMARK + 1)) | grep -q '$PVP $V0: PASID capability at $OFF (pf-offset), mirrors $IGB'"
 
 	# --nosave
-	ok driverctl/nosave "driverctl --nosave set-override $V1 $PVP: $(dc_out)" \
-		dc --nosave set-override "$V1" $PVP
+	dc_ok driverctl/nosave --nosave set-override "$V1" $PVP
 	eq driverctl/nosave-driver "$(drv $V1)" $PVP
 	eq driverctl/nosave-not-saved "$(saved $V1)" none
 
@@ -177,28 +183,44 @@ case_driverctl() {
 	eq driverctl/unset-no-driver-fails "$?:$(drv $V0)" "1:none"
 	ok driverctl/unset-no-driver-message "'$(dc_out)'" grep -q 'failed to bind' /tmp/dc.out
 	eq driverctl/unset-no-driver-keeps-file "$(saved $V0)" $PVP
-	ok driverctl/unset-noprobe "driverctl --noprobe unset-override $V0: $(dc_out)" \
-		dc --noprobe unset-override "$V0"
+	dc_ok driverctl/unset-noprobe --noprobe unset-override "$V0"
 	eq driverctl/unset-noprobe-forgets "$(saved $V0)" none
 	eq driverctl/unset-noprobe-sysfs "$(drv $V0) $(ovr $V0)" "none (null)"
 	dc_start_unit "driverctl@pci-$V0.service"
 	eq driverctl/unset-unit-skipped "$?" 201
 	dc list-overrides
 	ok driverctl/list-overrides-empty "'$(dc_out)'" sh -c "! grep -q '$PVP' /tmp/dc.out"
+	# with the VF driver loaded and the PF's VFs probed (a VF without
+	# driver_override is probed only then), unset-override hands the
+	# VF over to it
+	if modprobe igbvf; then
+		echo 1 >"$(dev $IGB)/sriov_drivers_autoprobe"
+		dc set-override "$V0" $PVP
+		eq driverctl/set-override-again "$?:$(drv $V0)" "0:$PVP"
+		dc unset-override "$V0"
+		eq driverctl/unset-to-vf-driver "$?:$(drv $V0):$(saved $V0)" "0:igbvf:none"
+		echo 0 >"$(dev $IGB)/sriov_drivers_autoprobe"
+	else
+		fail driverctl/unset-to-vf-driver "modprobe igbvf failed"
+	fi
 
-	# the project's rule: every VF of $IGB, none of $NVME
+	# the project's rule: every VF of $IGB, none of $NVME; igbvf (loaded)
+	# claims each VF of $IGB when it is added, the rule takes it back
 	sed "s|^  RESULT==.*|  RESULT==\"*/$IGB\", \\\\|" \
 		/usr/share/pasid-vfio-pci/90-pasid-vfio-pci.rules >/etc/udev/rules.d/90-pasid-vfio-pci.rules
 	udevadm control --reload
 	vfs $IGB 0
 	echo 1 >"$(dev $IGB)/sriov_drivers_autoprobe"
+	dmark
 	echo 3 >"$(dev $IGB)/sriov_numvfs"
 	dc_settle
-	n=0
+	n=0 c=0
 	for v in $(vflist $IGB); do
 		[ "$(drv $v)" = $PVP ] && n=$((n + 1))
+		dsince | grep -q "igbvf $v: " && c=$((c + 1))
 	done
 	eq driverctl/rule-binds-all-vfs "$n/$(vflist $IGB | wc -l)" "3/3"
+	eq driverctl/rule-vf-driver-had-claimed "$c" 3
 	eq driverctl/rule-nosave "$(ls /etc/driverctl.d)" ""
 	V2=$(vf $IGB 2)
 	vc driverctl/rule run $V2 "expect $OFF 4 0x1001b pasid-header"
@@ -235,6 +257,7 @@ dc_cleanup() {
 	vfs $IGB 0
 	echo 0 >"$(dev $IGB)/sriov_drivers_autoprobe"
 	rm -f /sbin/modprobe
+	modprobe -r igbvf 2>/dev/null
 	have_pvp || pvp_load
 	grep -q '^vfio_pci ' /proc/modules || modprobe vfio_pci
 	fx_unload
