@@ -321,12 +321,20 @@ static struct attribute *pvp_drv_attrs[] = {
 };
 ATTRIBUTE_GROUPS(pvp_drv);
 
-/* Matches any device, but only through driver_override */
+/*
+ * Matches any device, but only through driver_override.  Deliberately no
+ * MODULE_DEVICE_TABLE(): its alias would be vfio_pci:v*d*sv*sd*bc*sc*i*,
+ * and libvirt (10.0+) binds a managed <hostdev> without <driver model=>
+ * to the best-matching vfio_pci alias in modules.alias.  Where vfio-pci
+ * is built in (its alias then is not in modules.alias) that would be this
+ * driver, for every device; where it is a module, only depmod's ordering
+ * would decide.  Binding by name (driver_override, driverctl, libvirt's
+ * model=) needs no alias.
+ */
 static const struct pci_device_id pvp_table[] = {
 	{ PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_ANY_ID, PCI_ANY_ID) },
 	{}
 };
-MODULE_DEVICE_TABLE(pci, pvp_table);
 
 static struct pci_driver pvp_driver = {
 	.name			= PVP_DRIVER_NAME,
