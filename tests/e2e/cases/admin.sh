@@ -27,18 +27,6 @@
 # the others).  Kernel command line: pvp.admin_cycles=N (load/unload
 # cycles, default 10), pvp.admin_modes=default,scalable.
 
-# ad_wait <secs> <command...>: poll every 0.1 s until the command succeeds
-ad_wait() {
-	_s=$1
-	shift
-	_i=0
-	while ! "$@"; do
-		_i=$((_i + 1))
-		[ $_i -lt $((_s * 10)) ] || return 1
-		sleep 0.1
-	done
-}
-
 # ad_cap <check> <bdf> <offset>: the capability is there and Control works
 # (fixture: Exec supported, Priv not: writable Control bits 0x3)
 ad_cap() {
@@ -54,7 +42,7 @@ ad_hold() {
 	rm -f /tmp/ad-hold.out
 	vfio-client hold "$_hb" "$@" >/tmp/ad-hold.out 2>&1 &
 	hp=$!
-	ad_wait 10 grep -q "^HOLDING $_hb" /tmp/ad-hold.out
+	wait_for 10 grep -q "^HOLDING $_hb" /tmp/ad-hold.out
 }
 
 # ad_badparam <name> <module args...>: modprobe must fail, the module stay
@@ -240,7 +228,7 @@ ad_inuse() {
 				fail admin/unbind-wait-blocks "unbind returned while the client held the device"
 			fi
 			wait $hp
-			ad_wait 15 test -e /tmp/ad-unbind.done
+			wait_for 15 test -e /tmp/ad-unbind.done
 			ok admin/unbind-wait-completes "unbind still blocked after the client closed" \
 				test -e /tmp/ad-unbind.done
 			wait $up
@@ -261,7 +249,7 @@ ad_inuse() {
 		vc admin/sriov-off run $V1 "wr 0x1c6 2 1" \
 			"sh (echo 0 >$(dev $IGB)/sriov_numvfs; echo \$? >/tmp/ad-sriov.rc) 2>/dev/null & sleep 1" \
 			"expect 0x1c0 4 0x1001b header-after" "expect 0x1c6 2 1 control-after"
-		ad_wait 15 test -s /tmp/ad-sriov.rc
+		wait_for 15 test -s /tmp/ad-sriov.rc
 		if [ "$(cat /tmp/ad-sriov.rc 2>/dev/null)" = 0 ]; then
 			fail admin/sriov-off-refused "sriov_numvfs 0 accepted under an open VF"
 		else
@@ -300,7 +288,7 @@ ad_remove() {
 		wait $hp
 	fi
 	echo 1 >/sys/bus/pci/rescan
-	ad_wait 10 test -e "$(dev $NVME)/driver"
+	wait_for 10 test -e "$(dev $NVME)/driver"
 	eq admin/remove-rescan-pf-driver "$(drv $NVME)" nvme
 	vfs $NVME 1
 	_nv=$(vf $NVME 0)
@@ -351,18 +339,8 @@ ad_cycles() {
 
 case_admin() {
 	CASE="admin"
-	AD_CYCLES=10
-	AD_MODES=default
-	for a in $(cat /proc/cmdline); do
-		case $a in
-		pvp.admin_cycles=*) AD_CYCLES=${a#*=} ;;
-		pvp.admin_modes=*) AD_MODES=$(echo "${a#*=}" | tr , ' ') ;;
-		esac
-	done
-	if ! echo " $AD_MODES " | grep -q " $MODE "; then
-		skip admin/mode "runs in IOMMU mode(s) '$AD_MODES' only (pvp.admin_modes=)"
-		return
-	fi
+	in_modes admin admin_modes default || return
+	AD_CYCLES=$(karg admin_cycles 10)
 	if [ ! -f /lib/modules/$KV/extra/pasid-vfio-pci.ko ]; then
 		fail admin/module "pasid-vfio-pci.ko is missing"
 		return

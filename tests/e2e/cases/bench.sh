@@ -36,18 +36,12 @@ bench_run() {
 case_bench() {
 	# shellcheck disable=SC2034 # guest.sh's helpers name failures by it
 	CASE=bench
-	_rounds=16 _batches=40 _ops=50 _life=3 _bind=20 _mem=3
-	# shellcheck disable=SC2013 # words, as guest.sh reads it
-	for a in $(cat /proc/cmdline); do
-		case $a in
-		pvp.bench.rounds=*) _rounds=${a#*=} ;;
-		pvp.bench.batches=*) _batches=${a#*=} ;;
-		pvp.bench.ops=*) _ops=${a#*=} ;;
-		pvp.bench.life=*) _life=${a#*=} ;;
-		pvp.bench.bind=*) _bind=${a#*=} ;;
-		pvp.bench.mem=*) _mem=${a#*=} ;;
-		esac
-	done
+	_rounds=$(karg bench.rounds 16)
+	_batches=$(karg bench.batches 40)
+	_ops=$(karg bench.ops 50)
+	_life=$(karg bench.life 3)
+	_bind=$(karg bench.bind 20)
+	_mem=$(karg bench.mem 3)
 	if ! have_pvp; then
 		fail bench/module "pasid-vfio-pci is not loaded"
 		return

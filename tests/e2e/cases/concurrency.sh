@@ -28,20 +28,9 @@
 
 case_concurrency() {
 	CASE=concurrency
-	CC_ITERS=20000
-	CC_CYCLES=20
-	CC_MODES=scalable
-	for a in $(cat /proc/cmdline); do
-		case $a in
-		pvp.stress_iters=*) CC_ITERS=${a#*=} ;;
-		pvp.stress_cycles=*) CC_CYCLES=${a#*=} ;;
-		pvp.stress_modes=*) CC_MODES=$(echo "${a#*=}" | tr , ' ') ;;
-		esac
-	done
-	if ! echo " $CC_MODES " | grep -q " $MODE "; then
-		skip concurrency/mode "runs in IOMMU mode(s) '$CC_MODES' only (pvp.stress_modes=)"
-		return
-	fi
+	in_modes concurrency stress_modes scalable || return
+	CC_ITERS=$(karg stress_iters 20000)
+	CC_CYCLES=$(karg stress_cycles 20)
 	OFF=0x1c0
 	have_pvp || pvp_load
 	fx_load bdf=$IGB offset=$OFF width=20 exec=1 priv=1 enable=1 || return

@@ -125,13 +125,9 @@ case_fuzz() {
 	default) FZ_TARGETS=igb-pri ;;
 	*) FZ_TARGETS=none ;;
 	esac
-	for a in $(cat /proc/cmdline); do
-		case $a in
-		pvp.fuzz=*) FZ_N=${a#*=} ;;
-		pvp.fuzz_seed=*) FZ_SEED=${a#*=} ;;
-		pvp.fuzz_targets=*) FZ_TARGETS=$(echo "${a#*=}" | tr , ' ') ;;
-		esac
-	done
+	FZ_N=$(karg fuzz "$FZ_N")
+	FZ_SEED=$(karg fuzz_seed "$FZ_SEED")
+	FZ_TARGETS=$(karg fuzz_targets "$FZ_TARGETS" | tr , ' ')
 	if [ "$FZ_TARGETS" = none ]; then
 		skip fuzz/mode "no targets in $MODE mode (pvp.fuzz_targets=igb-pri,igb,nvme)"
 		return

@@ -19,18 +19,8 @@
 
 case_isolation() {
 	CASE=isolation
-	IS_ROUNDS=400
-	IS_MODES=default
-	for a in $(cat /proc/cmdline); do
-		case $a in
-		pvp.isolate_rounds=*) IS_ROUNDS=${a#*=} ;;
-		pvp.isolate_modes=*) IS_MODES=$(echo "${a#*=}" | tr , ' ') ;;
-		esac
-	done
-	if ! echo " $IS_MODES " | grep -q " $MODE "; then
-		skip isolation/mode "runs in IOMMU mode(s) '$IS_MODES' only (pvp.isolate_modes=)"
-		return
-	fi
+	in_modes isolation isolate_modes default || return
+	IS_ROUNDS=$(karg isolate_rounds 400)
 	OFF=0x1c0
 	have_pvp || pvp_load
 	fx_load bdf=$IGB offset=$OFF width=20 exec=1 priv=0 enable=1 || return
