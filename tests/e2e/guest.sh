@@ -197,6 +197,18 @@ pvp_bind() {
 	return 1
 }
 
+# pvp_vfs <case> <pf> <n>: n VFs of <pf>, all bound to pasid-vfio-pci
+# (checked as <case>/bound); their addresses in $VFS_ALL
+pvp_vfs() {
+	vfs "$2" "$3"
+	VFS_ALL=$(vflist "$2")
+	_pn=0
+	for _pv in $VFS_ALL; do
+		bind "$_pv" $PVP && _pn=$((_pn + 1))
+	done
+	eq "$1/bound" "$_pn" "$3"
+}
+
 # dump_ok <case> <bdf> <file> [client args]: dump without dword errors
 dump_ok() {
 	_c=$1 _b=$2 _f=$3

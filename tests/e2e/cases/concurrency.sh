@@ -34,13 +34,8 @@ case_concurrency() {
 	OFF=0x1c0
 	have_pvp || pvp_load
 	fx_load bdf=$IGB offset=$OFF width=20 exec=1 priv=1 enable=1 || return
-	vfs $IGB 7
-	cc_all=$(vflist $IGB)
-	cc_n=0
-	for v in $cc_all; do
-		bind $v $PVP && cc_n=$((cc_n + 1))
-	done
-	eq concurrency/bound "$cc_n" 7
+	pvp_vfs concurrency $IGB 7
+	cc_all=$VFS_ALL
 	V0=$(vf $IGB 0)
 	cc_cyc=$(echo "$cc_all" | grep -v "^$V0\$" | tr '\n' ',' | sed 's/,$//')
 	info "concurrency: $V0 under stress, cycles on $cc_cyc; groups: $(for v in $cc_all; do basename "$(readlink "$(dev $v)/iommu_group")"; done | tr '\n' ' ')"

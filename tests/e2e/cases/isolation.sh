@@ -24,13 +24,8 @@ case_isolation() {
 	OFF=0x1c0
 	have_pvp || pvp_load
 	fx_load bdf=$IGB offset=$OFF width=20 exec=1 priv=0 enable=1 || return
-	vfs $IGB 4
-	is_all=$(vflist $IGB)
-	is_n=0
-	for v in $is_all; do
-		bind $v $PVP && is_n=$((is_n + 1))
-	done
-	eq isolation/bound "$is_n" 4
+	pvp_vfs isolation $IGB 4
+	is_all=$VFS_ALL
 	is_pf0=$(sysrd $IGB 0x1c6 2)
 	# shellcheck disable=SC2086 # a list of devices
 	vfz isolation isolate --pasid $OFF --pf $IGB --rounds $IS_ROUNDS \
