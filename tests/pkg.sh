@@ -164,6 +164,23 @@ inner() {
 
 	cp "$MNT$kmod" "$work/$NAME.ko"
 
+	# purge: the prerm runs dkms remove --all.
+	if in_root apt-get -qy purge "$PKG" >"$log" 2>&1; then
+		cp "$log" "$LOGDIR/purge.log"
+		local left=()
+		[ -z "$(cd "$MNT" && find usr/src -maxdepth 1 -name "$NAME-*")" ] || left+=("/usr/src/$NAME-*")
+		[ ! -e "$MNT/var/lib/dkms/$NAME" ] || left+=("/var/lib/dkms/$NAME")
+		[ -z "$(cd "$MNT" && find lib/modules -name "$NAME.ko*")" ] || left+=("$NAME.ko under /lib/modules")
+		! grep -qs "$NAME" "$MNT/lib/modules/$kver/modules.dep" || left+=("modules.dep entry")
+		[ -z "$(in_root dkms status "$NAME" 2>/dev/null)" ] || left+=("dkms status entry")
+		# shellcheck disable=SC2016 # a dpkg-query format
+		st=$(in_root dpkg-query -W -f '${db:Status-Abbrev}' "$PKG" 2>/dev/null || true)
+		case $st in '' | un* | pn*) ;; *) left+=("dpkg status of $PKG is '$st'") ;; esac
+		if [ ${#left[@]} -eq 0 ]; then ok purge; else ko purge "left: ${left[*]}"; fi
+	else
+		ko purge "apt-get purge $PKG failed"
+		tail_log "$log"
+	fi
 
 	# make install / make uninstall from a source tree, into updates/
 	make_install "$kver"
@@ -196,8 +213,10 @@ make_install() {
 	why=()
 	if in_root make -C /tmp/src KVER="$kver" uninstall >"$log" 2>&1; then
 		[ ! -e "$MNT$ko" ] || why+=("$ko left")
-		! grep -q "$NAME" "$MNT/lib/modules/$kver/modules.dep" || why+=("modules.dep entry left")
-		in_root modinfo -k "$kver" "$NAME" >/dev/null 2>&1 && why+=("modinfo still finds it")
+		! grep -q "$NAME" "$MNT/lib/modules/$kver/modules.dep" ||
+			why+=("modules.dep entry left: $(grep "$NAME" "$MNT/lib/modules/$kver/modules.dep" | paste -sd' ' -)")
+		! in_root modinfo -k "$kver" "$NAME" >/dev/null 2>&1 ||
+			why+=("modinfo still finds $(in_root modinfo -k "$kver" -F filename "$NAME")")
 	else
 		why+=("make uninstall failed: $(tail -n 1 "$log")")
 	fi
