@@ -108,13 +108,14 @@ build_testmods() {
 }
 # --- end lifecycle test modules ---------------------------------------------
 
-# --- binding tools (cases/driverctl.sh) -------------------------------------
-# build_userland: what cases/driverctl.sh runs beyond busybox, in
-# $WORK/userland (a tree copied over the initramfs): the host's bash and
-# bookworm's driverctl with its udev rule and unit (the driverctl package,
-# which scripts/ci-deps.sh installs), udevadm/systemd-udevd from bookworm's
-# udev package (unpacked by kernels.sh: the host has no udev), the
-# project's udev rule, and the shared libraries these load.  Output in
+# --- admin tools and VMM (cases/driverctl.sh, cases/qemu.sh) ----------------
+# build_userland: what cases/driverctl.sh and cases/qemu.sh run beyond
+# busybox, in $WORK/userland (a tree copied over the initramfs): the host's
+# bash and bookworm's driverctl with its udev rule and unit (the driverctl
+# package, which scripts/ci-deps.sh installs), udevadm/systemd-udevd from
+# bookworm's udev package (unpacked by kernels.sh: the host has no udev),
+# the project's udev rule, the host's qemu-system-x86_64 with SeaBIOS, and
+# the shared libraries these load.  Output in
 # $WORK/userland.log; the case FAILs when something is missing.
 build_userland() {
 	local u=$WORK/userland udev f lib
@@ -134,16 +135,23 @@ build_userland() {
 	cp /lib/udev/rules.d/05-driverctl.rules "$u/lib/udev/rules.d/"
 	cp /lib/systemd/system/driverctl@.service "$u/lib/systemd/system/"
 	cp "$TOP/udev/90-pasid-vfio-pci.rules" "$u/usr/share/pasid-vfio-pci/"
-	if ldd /bin/bash "$udev/bin/udevadm" | grep 'not found'; then
+	# cases/qemu.sh: the host's QEMU (bookworm-backports) as the VMM
+	local qemu
+	qemu=$(command -v qemu-system-x86_64) || { echo "qemu-system-x86_64 missing"; return 1; }
+	cp "$qemu" "$u/usr/bin/qemu-system-x86_64"
+	mkdir -p "$u/usr/share/seabios" "$u/usr/share/qemu"
+	cp /usr/share/seabios/bios-256k.bin "$u/usr/share/seabios/"
+	cp /usr/share/qemu/kvmvapic.bin "$u/usr/share/qemu/"	# q35 loads it
+	if ldd /bin/bash "$udev/bin/udevadm" "$qemu" | grep 'not found'; then
 		return 1
 	fi
-	for lib in $(ldd /bin/bash "$udev/bin/udevadm" |
+	for lib in $(ldd /bin/bash "$udev/bin/udevadm" "$qemu" |
 		awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/lib.*ld-linux/ { print $1 }' | sort -u); do
 		mkdir -p "$u$(dirname "$lib")"
 		cp -L "$lib" "$u$lib"
 	done
 }
-# --- end binding tools -------------------------------------------------------
+# --- end admin tools and VMM -------------------------------------------------
 
 # ---------------------------------------------------------------------------
 # initramfs
@@ -305,7 +313,7 @@ run_kernel() {
 	if [ "$USERLAND" = ok ]; then
 		result PASS "PASS $tag/host/userland"
 	else
-		result FAIL "FAIL $tag/host/userland: driverctl, udev or bash for the guest: $USERLAND"
+		result FAIL "FAIL $tag/host/userland: driverctl, udev, bash or QEMU for the guest: $USERLAND"
 	fi
 	if ! build_initramfs "$tag" "$w" >"$w/initramfs.log" 2>&1; then
 		result FAIL "FAIL $tag/host/initramfs: see $w/initramfs.log"
