@@ -635,6 +635,20 @@ demo() {
 	echo "##   and VFIO_DEVICE_RESET   -> reads $(vfio-client run $V0 "wr $((o + 6)) 2 1" reset "rd $((o + 6)) 2" | sed -n 's/.*= //p')"
 	echo "## The PF's real PASID Control (host, sysfs) is untouched: $(sysrd $IGB $((o + 6)) 2)"
 	echo "## (Enable|Execute, as the fixture enabled it)."
+	if [ -x /usr/bin/qemu-system-x86_64 ] && [ -f /cases/qemu.sh ]; then
+		. /cases/qemu.sh
+		echo
+		echo "## Last, a real VMM: QEMU 10 with -device vfio-pci,host=$V0 (q35)."
+		echo "## The extended capabilities its guest sees (QEMU hides ARI itself):"
+		if qm_config $V0 /tmp/demo-qemu; then
+			for c in $(qm_chain /tmp/demo-qemu); do echo "##   ID ${c%@*} at ${c#*@}"; done
+			_po=$(qm_chain /tmp/demo-qemu | tr ' ' '\n' | sed -n 's/^0x001b@0x//p')
+			echo "## 0x001b is PASID: lspci -vvv in that guest would list"
+			echo "##   Capabilities: [$_po v1] Process Address Space ID (PASID)"
+		else
+			echo "!! QEMU failed: $(head -n 2 /tmp/demo-qemu.err)"
+		fi
+	fi
 	unbind $V0
 	vfs $IGB 0
 	rmmod pasid_fixture

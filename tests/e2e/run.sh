@@ -382,6 +382,8 @@ demo() {
 	build_tools || die "guest tools build failed"
 	build_module "$tag" "$w" || die "module build failed, see $w/module.log"
 	build_fixture "$tag" "$w" || die "fixture build failed, see $w/fixture.log"
+	build_userland >"$WORK/userland.log" 2>&1 ||
+		echo "== (no QEMU step: see $WORK/userland.log)"
 	build_initramfs "$tag" "$w" >"$w/initramfs.log" 2>&1 || die "initramfs failed, see $w/initramfs.log"
 	echo "== booting; lines below come from the guest"
 	PVP_MODES=default
