@@ -91,6 +91,10 @@ wait_for() {
 # dmesg without clearing it (run.sh scans all of it): dmark, then dsince
 dmark() { DMARK=$(dmesg | wc -l); }
 dsince() { dmesg | tail -n +$((DMARK + 1)); }
+# dlogged [grep options] <pattern>: 0 when a line since dmark matches;
+# dunlogged: 0 when none does (both for "ok")
+dlogged() { dsince | grep -q "$@"; }
+dunlogged() { ! dlogged "$@"; }
 
 # checks <tool> <case> <args>: run a test tool (vfio-client, vfio-fuzz),
 # keep its check lines
@@ -360,7 +364,7 @@ case_igb() {
 			fi
 			dsince | grep -i 'pasid_offset' | head -n 2
 			ok e/override-overlap-message "no dmesg line naming pasid_offset" \
-				sh -c "dmesg | tail -n +$((DMARK + 1)) | grep -qi 'pasid_offset.*overlap'"
+				dlogged -i "pasid_offset.*overlap"
 			unbind $V1
 		else
 			fail e/override-overlap-load "no ARI offset ('$ari') or modprobe failed: $(cat /tmp/modprobe.err)"
@@ -416,7 +420,7 @@ case_igb() {
 		fi
 		dsince | grep pasid | head -n 2
 		ok f/bad-param-message "no dmesg line naming pasid_offset" \
-			sh -c "dmesg | tail -n +$((DMARK + 1)) | grep -q 'pasid_offset=.*garbage'"
+			dlogged "pasid_offset=.*garbage"
 		pvp_load
 	fi
 	vfs $IGB 0
@@ -472,7 +476,7 @@ case_guard() {
 		dmark
 		echo 1 >$FX/disable
 		eq g/bound/hw-kept "$(hw)" 0x0003
-		ok g/bound/veto-message "no 'vetoed' line in dmesg" sh -c "dmesg | tail -n +$((DMARK + 1)) | grep -q vetoed"
+		ok g/bound/veto-message "no 'vetoed' line in dmesg" dlogged "vetoed"
 		vc g/bound run $V0 "expect 0x1c0 4 0x1001b cap-exposed" \
 			"wr 0x1c6 2 1" "expect 0x1c6 2 1 enable-latches"
 		eq g/bound/hw-kept-after-close "$(hw)" 0x0003

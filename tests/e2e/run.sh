@@ -118,7 +118,7 @@ build_testmods() {
 # the shared libraries these load.  Output in
 # $WORK/userland.log; the case FAILs when something is missing.
 build_userland() {
-	local u=$WORK/userland udev f lib
+	local u=$WORK/userland udev f lib libs
 	rm -rf "$u"
 	mkdir -p "$u/bin" "$u/usr/bin" "$u/usr/sbin" "$u/lib/udev/rules.d" \
 		"$u/lib/systemd/system" "$u/usr/share/pasid-vfio-pci"
@@ -142,11 +142,11 @@ build_userland() {
 	mkdir -p "$u/usr/share/seabios" "$u/usr/share/qemu"
 	cp /usr/share/seabios/bios-256k.bin "$u/usr/share/seabios/"
 	cp /usr/share/qemu/kvmvapic.bin "$u/usr/share/qemu/"	# q35 loads it
-	if ldd /bin/bash "$udev/bin/udevadm" "$qemu" | grep 'not found'; then
+	libs=$(ldd /bin/bash "$udev/bin/udevadm" "$qemu")
+	if grep 'not found' <<<"$libs"; then
 		return 1
 	fi
-	for lib in $(ldd /bin/bash "$udev/bin/udevadm" "$qemu" |
-		awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/lib.*ld-linux/ { print $1 }' | sort -u); do
+	for lib in $(awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/lib.*ld-linux/ { print $1 }' <<<"$libs" | sort -u); do
 		mkdir -p "$u$(dirname "$lib")"
 		cp -L "$lib" "$u$lib"
 	done

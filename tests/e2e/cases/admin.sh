@@ -162,7 +162,7 @@ ad_overlap() {
 		if [ "$_d" = none ]; then pass admin/$n-refused; else
 			fail admin/$n-refused "bound to $_d"; fi
 		ok admin/$n-message "no dmesg line naming pasid_offset and the overlap" \
-			sh -c "dmesg | tail -n +$((DMARK + 1)) | grep -q 'pasid_offset=$o.*overlap'"
+			dlogged "pasid_offset=$o.*overlap"
 		ok admin/$n-no-attrs "$(dev $V0)/pasid_vfio exists" [ ! -e "$(dev $V0)/pasid_vfio" ]
 		ok admin/$n-no-driver-link "driver lists $V0" [ ! -e /sys/bus/pci/drivers/$PVP/$V0 ]
 		# the PF guard does not hold the PF for a device never bound

@@ -140,7 +140,7 @@ case_driverctl() {
 	eq driverctl/placement "$(attr $V0 placement)" pf-offset
 	vc driverctl/set-override pasid-check $V0 --offset $OFF --width 20 --exec 1 --priv 0
 	ok driverctl/log-names-device "no '$PVP $V0: PASID capability at $OFF' in dmesg" \
-		sh -c "dmesg | tail -n +$((DMARK + 1)) | grep -q '$PVP $V0: PASID capability at $OFF (pf-offset), mirrors $IGB'"
+		dlogged "$PVP $V0: PASID capability at $OFF (pf-offset), mirrors $IGB"
 
 	# --nosave
 	dc_ok driverctl/nosave --nosave set-override "$V1" $PVP

@@ -117,7 +117,7 @@ case_qemu() {
 		eq qemu/pasid-header "$(qm_dw /tmp/qm-pvp $OFF)" 0x0001001b
 		eq qemu/pasid-cap-ctrl "$(qm_dw /tmp/qm-pvp $((OFF + 4)))" 0x00001402
 		ok qemu/driver-log "no '$PVP $V0: PASID capability at $OFF' in dmesg" \
-			sh -c "dmesg | tail -n +$((DMARK + 1)) | grep -q '$PVP $V0: PASID capability at $OFF'"
+			dlogged "$PVP $V0: PASID capability at $OFF"
 		eq qemu/closed "$(attr $V0 exposed)" 0
 	fi
 	unbind $V0
