@@ -52,6 +52,15 @@ ko() {
 	echo "FAIL pkg/$1${2:+: $2}"
 	fail=$((fail + 1))
 }
+# verdict <check> <pass text>: ok with the text when why=() holds no
+# reason, else ko with the reasons
+verdict() {
+	if [ ${#why[@]} -eq 0 ]; then
+		ok "$2"
+	else
+		ko "$1" "$(IFS=';'; echo "${why[*]}")"
+	fi
+}
 tail_log() { sed 's/^/    /' "$1" | tail -n "${2:-25}" >&2; }
 
 # Split a module with an appended signature into content and PKCS#7:
@@ -129,11 +138,7 @@ inner() {
 	for p in pasid_offset require_pf_enabled guard; do
 		in_root modinfo -F parm "$kmod" | grep -q "^$p:" || why+=("no parameter $p")
 	done
-	if [ ${#why[@]} -eq 0 ]; then
-		ok "modinfo ($kmod: no alias, depends $(mi depends))"
-	else
-		ko modinfo "$(IFS=';'; echo "${why[*]}")"
-	fi
+	verdict modinfo "modinfo ($kmod: no alias, depends $(mi depends))"
 
 	# Secure Boot: bookworm's dkms made a key pair (openssl) and signed the
 	# module with the kbuild sign-file.
@@ -156,11 +161,7 @@ inner() {
 			why+=("signature does not verify with $cert: $(head -n 1 "$log")")
 		fi
 	fi
-	if [ ${#why[@]} -eq 0 ]; then
-		ok "signature ($(mi signer), $(mi sig_hashalgo), key $serial)"
-	else
-		ko signature "$(IFS=';'; echo "${why[*]}")"
-	fi
+	verdict signature "signature ($(mi signer), $(mi sig_hashalgo), key $serial)"
 
 	cp "$MNT$kmod" "$work/$NAME.ko"
 
@@ -205,11 +206,7 @@ make_install() {
 		why+=("no modules.dep entry")
 	[ "$(in_root modinfo -k "$kver" -F filename "$NAME" 2>&1)" = "$ko" ] ||
 		why+=("modinfo finds '$(in_root modinfo -k "$kver" -F filename "$NAME" 2>&1)'")
-	if [ ${#why[@]} -eq 0 ]; then
-		ok "make-install ($ko)"
-	else
-		ko make-install "$(IFS=';'; echo "${why[*]}")"
-	fi
+	verdict make-install "make-install ($ko)"
 	why=()
 	if in_root make -C /tmp/src KVER="$kver" uninstall >"$log" 2>&1; then
 		[ ! -e "$MNT$ko" ] || why+=("$ko left")
@@ -220,7 +217,7 @@ make_install() {
 	else
 		why+=("make uninstall failed: $(tail -n 1 "$log")")
 	fi
-	if [ ${#why[@]} -eq 0 ]; then ok make-uninstall; else ko make-uninstall "$(IFS=';'; echo "${why[*]}")"; fi
+	verdict make-uninstall make-uninstall
 }
 
 if [ "${1:-}" = --inner ]; then
