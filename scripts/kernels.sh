@@ -4,13 +4,19 @@
 # Fetch Debian kernels into a private cache and build out-of-tree modules
 # against them, without touching the system's apt sources.
 #
-#   kernels.sh fetch <tag>                        tag: 6.1 | 6.12 | 7.3
+#   kernels.sh fetch <tag>      tag: 6.1 | 6.12 | 7.3, or 6.1-rt | 6.12-rt | 7.3-rt
+#                               (Debian's PREEMPT_RT flavour, linux-image-rt-amd64),
+#                               or 7.3-iommufd (built here, see below)
 #   kernels.sh build [--strict] <tag> <srcdir> [make args...]
 #   kernels.sh env <tag>                          print the env file's path
 #   kernels.sh unpack <package>                   a bookworm package, unpacked
 #
 # fetch writes $PVP_CACHE/k/<tag>/env (KVER KDIR VMLINUZ MODROOT CHROOT
 # CHROOT_KDIR KCONFIG).  7.3 is built inside a debootstrapped trixie root.
+# 7.3-iommufd is Debian's 7.3 rebuilt there from linux-source-7.3 with the
+# 7.3 tag's config plus IOMMUFD and VFIO_DEVICE_CDEV, trimmed to the e2e
+# guest's modules (KVER <version>-iommufd; about 20-25 min cold on 2 cores,
+# log in $PVP_CACHE/k/7.3-iommufd/build.log, then cached).
 # unpack prints the directory it unpacked <package> into
 # ($PVP_CACHE/pkgs/<package>/root), for tools the host does not install.
 # build runs "make -C <srcdir> KDIR=... W=1" when <srcdir>/Makefile sets KDIR
@@ -27,12 +33,17 @@ KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 TRIXIE_ROOT=$PVP_CACHE/roots/trixie
 # What kbuild needs in the trixie root to build (and sign/strip) modules.
 TRIXIE_PKGS=make,gcc-14,libc6-dev,binutils,libelf1t64,libssl3t64,pahole,kmod,xz-utils,zstd
+# What building a kernel (7.3-iommufd) adds; gcc gives the "gcc" its
+# config records and module builds then use.  Its stamp is kept inside the
+# root, so that copies of kernels.sh from before this list (an e2e run
+# uses a snapshot) still take the root as theirs and do not rebuild it.
+TRIXIE_KBUILD_PKGS=gcc,bc,bison,flex,libelf-dev,libssl-dev,perl
 
 msg() { printf '%s\n' "kernels.sh: $*" >&2; }
 die() { msg "error: $*"; exit 1; }
 
 usage() {
-	sed -n '4,18s/^# \{0,1\}//p' "$0" >&2
+	sed -n '4,23s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
@@ -114,30 +125,35 @@ matching() { papt_cache "$1" pkgnames | grep -E "$2" | sort -V || true; }
 # ---------------------------------------------------------------------------
 # Resolution: set PKGS (name=version ...), KVER, DIST for a tag.
 
+# base_tag <tag>: the kernel version of a tag (7.3-rt -> 7.3)
+base_tag() { echo "${1%-rt}"; }
+
 resolve() {
-	local tag=$1 abi cand img hdr com kb v
+	local tag=$1 abi cand img hdr com kb v flav=amd64 crt=''
 	PKGS=()
-	case $tag in
+	# The rt flavour: -rt-amd64 packages; 6.x split their common headers
+	case $tag in *-rt) flav=rt-amd64 crt=-rt ;; esac
+	case $(base_tag "$tag") in
 	6.1 | 6.12)
 		DIST=bookworm
-		if [ "$tag" = 6.1 ]; then
-			cand=$(matching bookworm '^linux-image-6\.1\.0-[0-9]+-amd64$')
+		if [ "$(base_tag "$tag")" = 6.1 ]; then
+			cand=$(matching bookworm "^linux-image-6\\.1\\.0-[0-9]+-$flav\$")
 		else
-			cand=$(matching bookworm '^linux-image-6\.12\.[0-9]+\+deb12(\.[0-9]+)?-amd64$')
+			cand=$(matching bookworm "^linux-image-6\\.12\\.[0-9]+\\+deb12(\\.[0-9]+)?-$flav\$")
 		fi
 		# Newest ABI that has an image, headers, common headers and kbuild.
 		for img in $(printf '%s\n' "$cand" | tac); do
 			abi=${img#linux-image-}
-			abi=${abi%-amd64}
-			hdr=linux-headers-$abi-amd64
-			com=linux-headers-$abi-common
-			if [ "$tag" = 6.1 ]; then kb=linux-kbuild-6.1; else kb=linux-kbuild-$abi; fi
+			abi=${abi%-"$flav"}
+			hdr=linux-headers-$abi-$flav
+			com=linux-headers-$abi-common$crt
+			if [ "$(base_tag "$tag")" = 6.1 ]; then kb=linux-kbuild-6.1; else kb=linux-kbuild-$abi; fi
 			v=$(pkgver bookworm "$hdr")
 			[ -n "$v" ] || continue
 			[ "$(pkgver bookworm "$com")" = "$v" ] || continue
 			# kbuild comes from the same source upload as the headers.
 			papt_cache bookworm show "$kb=$v" >/dev/null 2>&1 || continue
-			KVER=$abi-amd64
+			KVER=$abi-$flav
 			PKGS=("$img=$(pkgver bookworm "$img")" "$hdr=$v" "$com=$v" "$kb=$v")
 			return 0
 		done
@@ -146,13 +162,13 @@ resolve() {
 		DIST=trixie
 		# linux-binary-<abi>-amd64 has vmlinuz, linux-modules-<abi>-amd64
 		# the modules; the headers split as for older kernels.
-		cand=$(matching trixie '^linux-binary-7\.3\.[0-9]+\+[a-z0-9.~+-]*-amd64$')
+		cand=$(matching trixie "^linux-binary-7\\.3\\.[0-9]+\\+[a-z0-9.~+]*-$flav\$")
 		for img in $(printf '%s\n' "$cand" | tac); do
 			abi=${img#linux-binary-}
-			abi=${abi%-amd64}
+			abi=${abi%-"$flav"}
 			v=$(pkgver trixie "$img")
-			local mods=linux-modules-$abi-amd64
-			hdr=linux-headers-$abi-amd64
+			local mods=linux-modules-$abi-$flav
+			hdr=linux-headers-$abi-$flav
 			com=linux-headers-$abi-common
 			kb=
 			for kb in "linux-kbuild-$abi" linux-kbuild-7.3; do
@@ -163,15 +179,15 @@ resolve() {
 			[ "$(pkgver trixie "$mods")" = "$v" ] || continue
 			[ "$(pkgver trixie "$hdr")" = "$v" ] || continue
 			[ "$(pkgver trixie "$com")" = "$v" ] || continue
-			KVER=$abi-amd64
+			KVER=$abi-$flav
 			PKGS=("$img=$v" "$mods=$v" "$hdr=$v" "$com=$v" "$kb=$v")
 			# linux-base-<abi> has the config and System.map, if it exists.
-			[ "$(pkgver trixie "linux-base-$abi-amd64")" != "$v" ] ||
-				PKGS+=("linux-base-$abi-amd64=$v")
+			[ "$(pkgver trixie "linux-base-$abi-$flav")" != "$v" ] ||
+				PKGS+=("linux-base-$abi-$flav=$v")
 			return 0
 		done
 		;;
-	*) die "unknown kernel tag '$tag' (6.1, 6.12, 7.3)" ;;
+	*) die "unknown kernel tag '$tag' (6.1, 6.12, 7.3, each with -rt)" ;;
 	esac
 	die "no complete kernel package set found for $tag"
 }
@@ -179,7 +195,10 @@ resolve() {
 # ---------------------------------------------------------------------------
 # trixie root for 7.3 builds (debootstrap, cached by a stamp).
 
-trixie_ok() { [ "$(cat "$TRIXIE_ROOT.stamp" 2>/dev/null)" = "$TRIXIE_PKGS" ]; }
+trixie_ok() {
+	[ "$(cat "$TRIXIE_ROOT.stamp" 2>/dev/null)" = "$TRIXIE_PKGS" ] &&
+		[ "$(cat "$TRIXIE_ROOT/.kbuild.stamp" 2>/dev/null)" = "$TRIXIE_KBUILD_PKGS" ]
+}
 
 trixie_root() {
 	local stamp=$TRIXIE_ROOT.stamp
@@ -187,15 +206,19 @@ trixie_root() {
 	[ "$(id -u)" = 0 ] || die "building the trixie root needs root"
 	command -v debootstrap >/dev/null || die "debootstrap is not installed"
 	msg "debootstrapping trixie into $TRIXIE_ROOT (about a minute)"
+	# not under a module build (build_chroot)
+	exec 8>"$TRIXIE_ROOT.build.lock"
+	flock 8
 	rm -rf "$TRIXIE_ROOT" "$stamp"
 	mkdir -p "$(dirname "$TRIXIE_ROOT")"
 	local t0=$SECONDS log=$TRIXIE_ROOT.log
 	if ! debootstrap --variant=minbase --keyring="$KEYRING" \
-		--include="$TRIXIE_PKGS" trixie "$TRIXIE_ROOT" "$MIRROR" >"$log" 2>&1; then
+		--include="$TRIXIE_PKGS,$TRIXIE_KBUILD_PKGS" trixie "$TRIXIE_ROOT" "$MIRROR" >"$log" 2>&1; then
 		tail -n 30 "$log" >&2
 		die "debootstrap failed (log: $log)"
 	fi
 	rm -rf "$TRIXIE_ROOT/var/cache/apt/archives/"*.deb
+	echo "$TRIXIE_KBUILD_PKGS" >"$TRIXIE_ROOT/.kbuild.stamp"
 	echo "$TRIXIE_PKGS" >"$stamp"
 	msg "trixie root ready in $((SECONDS - t0)) s"
 }
@@ -210,7 +233,7 @@ kdir_of() { echo "$PVP_CACHE/k/$1"; }
 fetch_cached() {
 	local tag=$1 k=$2
 	[ -f "$k/.stamp" ] && [ -f "$k/env" ] || return 1
-	if [ "$tag" = 7.3 ]; then
+	if [ "$(base_tag "$tag")" = 7.3 ]; then
 		if [ -n "${3:-}" ]; then trixie_root; else trixie_ok || return 1; fi
 		if [ ! -f "$(sed -n 's/^KDIR=//p' "$k/env")/Makefile" ]; then
 			[ -n "${3:-}" ] || return 1
@@ -223,7 +246,9 @@ fetch_cached() {
 fetch() {
 	local tag=$1 k
 	k=$(kdir_of "$tag")
-	case $tag in 6.1 | 6.12 | 7.3) ;; *) die "unknown kernel tag '$tag' (6.1, 6.12, 7.3)" ;; esac
+	case $tag in 6.1 | 6.12 | 7.3 | 6.1-rt | 6.12-rt | 7.3-rt) ;;
+	*) die "unknown kernel tag '$tag' (6.1, 6.12, 7.3, each with -rt)" ;;
+	esac
 	fetch_cached "$tag" "$k" && return 0
 	# One fetch at a time (they share apt lists and the trixie root).
 	mkdir -p "$k"
@@ -243,7 +268,7 @@ fetch() {
 		dpkg -x "$deb" "$k/root.tmp"
 	done
 
-	if [ "$tag" = 7.3 ]; then
+	if [ "$(base_tag "$tag")" = 7.3 ]; then
 		trixie_root
 		install_headers_in_root "$k/root.tmp"
 	fi
@@ -281,7 +306,7 @@ unpack() {
 
 # resolve_fresh <tag>: refresh the tag's private lists, then resolve.
 resolve_fresh() {
-	case $1 in 7.3) apt_update trixie ;; *) apt_update bookworm ;; esac
+	case $1 in 7.3*) apt_update trixie ;; *) apt_update bookworm ;; esac
 	resolve "$1"
 }
 
@@ -340,7 +365,7 @@ write_env() {
 	[ -n "$kconfig" ] || die "no kernel config for $KVER"
 	kdir=$root/usr/src/linux-headers-$KVER
 	[ -f "$kdir/Makefile" ] || die "no headers at $kdir"
-	if [ "$tag" = 7.3 ]; then
+	if [ "$(base_tag "$tag")" = 7.3 ]; then
 		chroot=$TRIXIE_ROOT
 		chroot_kdir=/usr/src/linux-headers-$KVER
 		kdir=$TRIXIE_ROOT$chroot_kdir

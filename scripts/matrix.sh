@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build matrix: fetch each kernel in ${PVP_KERNELS:-6.1 6.12 7.3} and build
+# Build matrix: fetch each kernel in ${PVP_KERNELS:-6.1 6.12 7.3 6.1-rt 6.12-rt 7.3-rt} and build
 # the module with W=1, failing on any warning.  One line per kernel:
 #   PASS matrix/<tag> (<KVER>): built with W=1, no warnings
 #   FAIL matrix/<tag> (<KVER>): <reason>
@@ -18,7 +18,7 @@ logdir=$(mktemp -d)
 trap 'rm -rf "$logdir"' EXIT
 
 pass=0 fail=0
-for tag in ${PVP_KERNELS:-6.1 6.12 7.3}; do
+for tag in ${PVP_KERNELS:-6.1 6.12 7.3 6.1-rt 6.12-rt 7.3-rt}; do
 	log=$logdir/$tag.log
 	kver='?' reason='' rc=0
 	if envf=$("$kernels" fetch "$tag" 2>"$log"); then

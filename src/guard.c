@@ -38,9 +38,12 @@ struct pvp_guard_pf {
 /*
  * Guards pvp_guard_pfs, every pvp_guard_pf and pvp_device.guard_node.  Taken
  * on bind, open, close, unbind and when a PF's PASID disable is intercepted;
- * never on the config access path, never held across a call out.
+ * never on the config access path, never held across a call out.  Raw: the
+ * ftrace callback takes it with preemption disabled, where PREEMPT_RT's
+ * sleeping spinlock_t must not be taken.  What it covers is short: list
+ * walks bounded by the number of guarded PFs and their VFs.
  */
-static DEFINE_SPINLOCK(pvp_guard_lock);
+static DEFINE_RAW_SPINLOCK(pvp_guard_lock);
 static LIST_HEAD(pvp_guard_pfs);
 static BLOCKING_NOTIFIER_HEAD(pvp_guard_chain);
 
@@ -133,7 +136,7 @@ int pvp_guard_bind(struct pvp_device *pvdev)
 	if (!new)
 		return -ENOMEM;
 
-	spin_lock_irqsave(&pvp_guard_lock, flags);
+	raw_spin_lock_irqsave(&pvp_guard_lock, flags);
 	g = pvp_guard_find(pf);
 	if (!g) {
 		g = new;
@@ -146,7 +149,7 @@ int pvp_guard_bind(struct pvp_device *pvdev)
 	list_add_tail(&pvdev->guard_node, &g->vfs);
 	pvdev->guard = g;
 	act = pvp_hold_bind(&g->hold, pvp_scope);
-	spin_unlock_irqrestore(&pvp_guard_lock, flags);
+	raw_spin_unlock_irqrestore(&pvp_guard_lock, flags);
 
 	kfree(new);
 	pvp_guard_act(pf, pvdev->pf_pasid, act);
@@ -168,7 +171,7 @@ void pvp_guard_unbind(struct pvp_device *pvdev)
 	if (!g)
 		return;
 
-	spin_lock_irqsave(&pvp_guard_lock, flags);
+	raw_spin_lock_irqsave(&pvp_guard_lock, flags);
 	list_del(&pvdev->guard_node);
 	pvdev->guard = NULL;
 	act = pvp_hold_unbind(&g->hold, pvp_scope);
@@ -179,7 +182,7 @@ void pvp_guard_unbind(struct pvp_device *pvdev)
 		list_del(&g->node);
 		gone = g;
 	}
-	spin_unlock_irqrestore(&pvp_guard_lock, flags);
+	raw_spin_unlock_irqrestore(&pvp_guard_lock, flags);
 
 	pvp_guard_act(pf, pasid, act);
 	pci_dev_put(pf);
@@ -202,10 +205,10 @@ void pvp_guard_open(struct pvp_device *pvdev)
 	if (!g)
 		return;
 
-	spin_lock_irqsave(&pvp_guard_lock, flags);
+	raw_spin_lock_irqsave(&pvp_guard_lock, flags);
 	pvdev->guard_open = true;
 	act = pvp_hold_open(&g->hold, pvp_scope);
-	spin_unlock_irqrestore(&pvp_guard_lock, flags);
+	raw_spin_unlock_irqrestore(&pvp_guard_lock, flags);
 
 	pvp_guard_act(g->pf, g->pasid, act);
 }
@@ -223,10 +226,10 @@ void pvp_guard_close(struct pvp_device *pvdev)
 	if (!g || !pvdev->guard_open)
 		return;
 
-	spin_lock_irqsave(&pvp_guard_lock, flags);
+	raw_spin_lock_irqsave(&pvp_guard_lock, flags);
 	pvdev->guard_open = false;
 	act = pvp_hold_close(&g->hold, pvp_scope);
-	spin_unlock_irqrestore(&pvp_guard_lock, flags);
+	raw_spin_unlock_irqrestore(&pvp_guard_lock, flags);
 
 	pvp_guard_act(g->pf, g->pasid, act);
 }
@@ -253,10 +256,10 @@ bool pasid_vfio_pci_pasid_in_use(struct pci_dev *pf)
 	unsigned long flags;
 	bool used;
 
-	spin_lock_irqsave(&pvp_guard_lock, flags);
+	raw_spin_lock_irqsave(&pvp_guard_lock, flags);
 	g = pvp_guard_find(pf);
 	used = g && pvp_hold_active(&g->hold, scope);
-	spin_unlock_irqrestore(&pvp_guard_lock, flags);
+	raw_spin_unlock_irqrestore(&pvp_guard_lock, flags);
 	return used;
 }
 EXPORT_SYMBOL_GPL(pasid_vfio_pci_pasid_in_use);
@@ -304,14 +307,14 @@ static void pvp_guard_disable_pasid(struct pci_dev *pdev)
 	char names[160];
 	bool vetoed;
 
-	spin_lock_irqsave(&pvp_guard_lock, flags);
+	raw_spin_lock_irqsave(&pvp_guard_lock, flags);
 	g = pvp_guard_find(pdev);
 	vetoed = g && pvp_hold_veto(&g->hold, pvp_scope, pdev->pasid_enabled);
 	if (vetoed) {
 		pvp_guard_names(g, names, sizeof(names));
 		pdev->pasid_enabled = 0;
 	}
-	spin_unlock_irqrestore(&pvp_guard_lock, flags);
+	raw_spin_unlock_irqrestore(&pvp_guard_lock, flags);
 
 	if (!vetoed) {
 		/* The guard lifted since the hook looked: disable for real */
@@ -338,22 +341,32 @@ static void notrace pvp_guard_ftrace(unsigned long ip, unsigned long parent_ip,
 	if (!pdev || pdev->is_virtfn || !pdev->pasid_enabled)
 		return;
 
-	spin_lock_irqsave(&pvp_guard_lock, flags);
+	raw_spin_lock_irqsave(&pvp_guard_lock, flags);
 	g = pvp_guard_find(pdev);
 	held = g && pvp_hold_active(&g->hold, pvp_scope);
-	spin_unlock_irqrestore(&pvp_guard_lock, flags);
+	raw_spin_unlock_irqrestore(&pvp_guard_lock, flags);
 	if (held)
 		instruction_pointer_set(regs,
 					(unsigned long)pvp_guard_disable_pasid);
 }
 
+/*
+ * PERMANENT (v5.5, 7162431dcf72 "ftrace: Introduce PERMANENT ftrace_ops
+ * flag"), as livepatch sets it: while the hook is registered, sysctl
+ * kernel.ftrace_enabled=0 is refused instead of silently turning the guard
+ * into a no-op, and registration fails while ftrace is disabled.
+ */
 static struct ftrace_ops pvp_guard_ops = {
 	.func	= pvp_guard_ftrace,
 	.flags	= FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY |
-		  FTRACE_OPS_FL_RECURSION,
+		  FTRACE_OPS_FL_RECURSION | FTRACE_OPS_FL_PERMANENT,
 };
 
 static bool pvp_guard_installed;
+
+/* -EBUSY from ftrace: it is disabled (PERMANENT ops refused) or taken */
+static const char pvp_guard_busy[] =
+	"unavailable: ftrace refused the hook (kernel.ftrace_enabled=0, or a livepatch has it)";
 
 /**
  * pvp_guard_init - install the hook on pci_disable_pasid()
@@ -386,8 +399,7 @@ void pvp_guard_init(void)
 out_remove_filter:
 	ftrace_set_filter_ip(&pvp_guard_ops, ip, 1, 0);
 out_unavailable:
-	pvp_guard_status = ret == -EBUSY ?
-		"unavailable: another ftrace IPMODIFY user hooks pci_disable_pasid" :
+	pvp_guard_status = ret == -EBUSY ? pvp_guard_busy :
 		"unavailable: cannot hook pci_disable_pasid with ftrace";
 	pr_warn("PF guard %s (%d); PASID emulation works, but a PF's PASID can be disabled under its VFs\n",
 		pvp_guard_status, ret);
