@@ -87,6 +87,17 @@ const struct vfio_device_ops pvp_probe_ops = {
 };
 C
 
+probe vfio_device_cdev_opened \
+"v6.6, 5fcc26969a16 (vfio: Add VFIO_DEVICE_BIND_IOMMUFD):
+ vfio_device_cdev_opened(), true once a VFIO device cdev bound to iommufd
+ opened the device (set after .open_device returns)." <<'C'
+bool pvp_probe_fn(struct vfio_device *vdev);
+bool pvp_probe_fn(struct vfio_device *vdev)
+{
+	return vfio_device_cdev_opened(vdev);
+}
+C
+
 probe ftrace_ipmodify \
 "v5.11, d19ad0775dcd (ftrace: Have the callbacks receive a struct ftrace_regs
  instead of pt_regs) with ftrace_get_regs(), and DYNAMIC_FTRACE_WITH_REGS:

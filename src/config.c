@@ -127,11 +127,22 @@ int pvp_config_probe(struct pvp_device *pvdev)
 		}
 		return 0;
 	}
-	pvdev->pf = pf;
 	ret = pci_read_config_word(pf, pvdev->pf_pasid + PCI_PASID_CAP,
 				   &pvdev->pf_cap);
 	if (ret)
 		return pcibios_err_to_errno(ret);
+	ret = pvp_pasid_cap_check(pvdev->pf_cap);
+	if (ret) {
+		pci_warn(pdev, "PASID Capability register of %s reads %#06x (%s); PASID not exposed\n",
+			 pci_name(pf), pvdev->pf_cap, ret == -EIO ?
+			 "all ones: the PF is gone or powered off" :
+			 "Max PASID Width above 20");
+		pvdev->place_err = ret;
+		if (override)
+			return -EINVAL;
+		return 0;
+	}
+	pvdev->pf = pf;
 
 	if (pf == pdev) {
 		if (override && override != pvdev->pf_pasid) {
@@ -176,14 +187,48 @@ out_free_layout:
 	return ret;
 }
 
+/* The PF's PASID Control register, from hardware; 0 when unreadable */
+static u16 pvp_pf_pasid_ctrl(struct pvp_device *pvdev)
+{
+	u16 ctrl;
+
+	if (pci_read_config_word(pvdev->pf, pvdev->pf_pasid + PCI_PASID_CTRL,
+				 &ctrl) || ctrl == 0xffff)
+		return 0;
+	return ctrl;
+}
+
+/**
+ * pvp_config_cap - the Capability register the device shows
+ * @pvdev: device with a PASID capability (how is not NONE)
+ *
+ * Fixed while the device is open; otherwise what an open would show now.
+ */
+u16 pvp_config_cap(struct pvp_device *pvdev)
+{
+	if (READ_ONCE(pvdev->active))
+		return pvdev->vf_cap;
+	if (pvdev->how == PVP_PLACE_OWN)
+		return pvdev->pf_cap & (PCI_PASID_CAP_EXEC | PCI_PASID_CAP_PRIV |
+					PVP_PASID_CAP_WIDTH);
+	return pvp_pasid_vf_cap(pvdev->pf_cap, pvp_pf_pasid_ctrl(pvdev));
+}
+
 /*
  * The PF's PASID works for its VFs: enabled, or recorded as disabled by the
- * PCI core while the guard keeps it enabled in hardware.
+ * PCI core while the guard keeps it enabled in hardware.  In the second
+ * case only the hardware knows: a PF reset (FLR, bus reset, error
+ * recovery, D3hot) clears Enable and the PCI core, which believes it off,
+ * does not restore it.
  */
 bool pvp_pf_pasid_enabled(struct pvp_device *pvdev)
 {
-	return pvdev->pf && (pvdev->pf->pasid_enabled ||
-			     pvp_guard_vetoed(pvdev));
+	if (!pvdev->pf)
+		return false;
+	if (pvdev->pf->pasid_enabled)
+		return true;
+	return pvp_guard_vetoed(pvdev) &&
+	       (pvp_pf_pasid_ctrl(pvdev) & PCI_PASID_CTRL_ENABLE);
 }
 
 /* PRI has no guard (see README): the PCI core's state is the truth */
@@ -212,6 +257,98 @@ static void pvp_config_sync_pf(struct pvp_device *pvdev)
 					pvp_pf_pri_enabled(pvdev));
 }
 
+/*
+ * How userspace reached the device.  vfio binds an iommufd user before
+ * .open_device, but marks a cdev open only after it: a device bound to
+ * iommufd is settled as cdev or compat at its first config access.
+ */
+static enum pvp_backend pvp_backend_at_open(struct pvp_device *pvdev)
+{
+#if IS_ENABLED(CONFIG_IOMMUFD)
+	if (pvdev->core_device.vdev.iommufd_device)
+		return PVP_BACKEND_COMPAT;
+#endif
+	return PVP_BACKEND_CONTAINER;
+}
+
+/* Whether a VFIO device cdev opened the device; false before 6.6 */
+static bool pvp_cdev_opened(struct pvp_device *pvdev)
+{
+#ifdef PVP_HAVE_VFIO_DEVICE_CDEV_OPENED
+	return vfio_device_cdev_opened(&pvdev->core_device.vdev);
+#else
+	return false;
+#endif
+}
+
+#ifdef PVP_HAVE_OPS_PASID_IOAS
+#define PVP_PASID_ATTACH	IS_ENABLED(CONFIG_VFIO_DEVICE_CDEV)
+#else
+#define PVP_PASID_ATTACH	false
+#endif
+
+static void pvp_config_refuse(struct pvp_device *pvdev,
+			      enum pvp_backend backend)
+{
+	pci_info(pvdev->core_device.pdev,
+		 "PASID capability not exposed: opened through %s, which cannot attach PASIDs%s (expose=auto; expose=always shows it anyway)\n",
+		 pvp_backend_name(backend), PVP_PASID_ATTACH ? "" :
+		 ", and this kernel has no VFIO PASID attach");
+}
+
+/**
+ * pvp_config_settle - settle expose=auto for a device bound to iommufd
+ * @pvdev: device, active with expose_pending set
+ *
+ * Called on the config access path before any emulated byte is served.
+ *
+ * Return: whether the emulation stays active.
+ */
+static bool pvp_config_settle(struct pvp_device *pvdev)
+{
+	enum pvp_backend backend = pvp_cdev_opened(pvdev) ? PVP_BACKEND_CDEV :
+				   PVP_BACKEND_COMPAT;
+	bool refuse = false;
+
+	spin_lock(&pvdev->lock);
+	if (pvdev->expose_pending) {
+		pvdev->expose_pending = false;
+		if (!pvp_expose_allows(pvp_expose, backend, PVP_PASID_ATTACH)) {
+			WRITE_ONCE(pvdev->active, false);
+			pvdev->pri_active = false;
+			refuse = true;
+		}
+	}
+	spin_unlock(&pvdev->lock);
+	if (refuse)
+		pvp_config_refuse(pvdev, backend);
+	return READ_ONCE(pvdev->active);
+}
+
+/* Read hdr0 and the tail of the chain vfio shows, as pvp_emu_link() wants */
+static int pvp_config_chain(struct pvp_device *pvdev, u32 *hdr0, u16 *tail,
+			    u32 *tail_hdr)
+{
+	struct vfio_pci_core_device *vdev = &pvdev->core_device;
+	int ret;
+
+	/*
+	 * A device without extended capabilities: vfio never writes its
+	 * vconfig beyond 0x100 (vfio_ecap_init() returns at once), so that
+	 * memory is not read; the chain is empty.
+	 */
+	if (pvdev->how == PVP_PLACE_HEAD) {
+		*hdr0 = 0;
+		*tail = PVP_ECAP_BASE;
+		*tail_hdr = 0;
+		return 0;
+	}
+	ret = pvp_read_view(vdev, PVP_ECAP_BASE, hdr0);
+	if (!ret)
+		ret = pvp_chain_tail(pvp_read_view, vdev, tail, tail_hdr);
+	return ret;
+}
+
 /**
  * pvp_config_open - build the emulated state once vfio's vconfig exists
  * @pvdev: device being opened, after vfio_pci_core_enable()
@@ -221,22 +358,34 @@ void pvp_config_open(struct pvp_device *pvdev)
 	struct vfio_pci_core_device *vdev = &pvdev->core_device;
 	struct pci_dev *pdev = vdev->pdev;
 	struct pvp_emu *emu = &pvdev->emu;
+	enum pvp_backend backend;
 	u32 hdr0, tail_hdr;
-	u16 tail;
+	u16 tail, cap;
 	int ret;
 
 	pvdev->active = false;
 	pvdev->pri_active = false;
+	pvdev->expose_pending = false;
 	if (pvdev->how == PVP_PLACE_NONE)
 		return;
+	backend = pvp_backend_at_open(pvdev);
+	if (backend == PVP_BACKEND_CONTAINER &&
+	    !pvp_expose_allows(pvp_expose, backend, PVP_PASID_ATTACH)) {
+		pvp_config_refuse(pvdev, backend);
+		return;
+	}
 	if (pvp_require_pf_enabled && !pvp_pf_pasid_enabled(pvdev)) {
 		pci_info(pdev, "PASID of %s is not enabled by the host; capability not exposed (require_pf_enabled=1)\n",
 			 pci_name(pvdev->pf));
 		return;
 	}
 
+	/* A VF may use the Exec/Priv modes its PF has enabled, no others */
+	cap = pvp_config_cap(pvdev);
+	pvdev->vf_cap = cap;
+
 	memset(emu, 0, sizeof(*emu));
-	pvp_pasid_init(&emu->cap[0], pvdev->off, pvdev->pf_cap);
+	pvp_pasid_init(&emu->cap[0], pvdev->off, cap);
 	emu->nr = 1;
 	if (pvdev->pri_how != PVP_PLACE_NONE &&
 	    (!pvp_require_pf_enabled || pvp_pf_pri_enabled(pvdev))) {
@@ -245,9 +394,7 @@ void pvp_config_open(struct pvp_device *pvdev)
 		emu->nr = 2;
 		pvdev->pri_active = true;
 	}
-	ret = pvp_read_view(vdev, PVP_ECAP_BASE, &hdr0);
-	if (!ret)
-		ret = pvp_chain_tail(pvp_read_view, vdev, &tail, &tail_hdr);
+	ret = pvp_config_chain(pvdev, &hdr0, &tail, &tail_hdr);
 	if (!ret)
 		ret = pvp_emu_link(emu, hdr0, tail, tail_hdr);
 	if (ret) {
@@ -260,13 +407,14 @@ void pvp_config_open(struct pvp_device *pvdev)
 	spin_lock(&pvdev->lock);
 	pvdev->warned_pf_off = false;
 	pvp_config_sync_pf(pvdev);
+	pvdev->expose_pending = backend == PVP_BACKEND_COMPAT &&
+				pvp_expose != PVP_EXPOSE_ALWAYS;
 	spin_unlock(&pvdev->lock);
 	pvdev->active = true;
 
 	pci_info(pdev, "PASID capability at %#x (%s), mirrors %s: cap %#06x, PF PASID %s\n",
 		 pvdev->off, pvp_placement_name(pvdev->how),
-		 pci_name(pvdev->pf), pvdev->pf_cap & (PCI_PASID_CAP_EXEC |
-		 PCI_PASID_CAP_PRIV | PVP_PASID_CAP_WIDTH),
+		 pci_name(pvdev->pf), cap,
 		 pvp_pf_pasid_enabled(pvdev) ? "enabled" : "disabled");
 	if (pvdev->pri_active)
 		pci_info(pdev, "PRI capability at %#x (%s), mirrors %s: capacity %u, PF PRI %s\n",
@@ -339,6 +487,11 @@ ssize_t pvp_config_rw(struct pvp_device *pvdev, char __user *buf,
 	struct vfio_device *core_vdev = &pvdev->core_device.vdev;
 	unsigned int pos = *ppos & VFIO_PCI_OFFSET_MASK;
 	size_t done = 0;
+
+	if (unlikely(READ_ONCE(pvdev->expose_pending)) &&
+	    !pvp_config_settle(pvdev))
+		return iswrite ? vfio_pci_core_write(core_vdev, buf, count, ppos) :
+				 vfio_pci_core_read(core_vdev, buf, count, ppos);
 
 	while (done < count) {
 		loff_t p = *ppos + done;

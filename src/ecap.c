@@ -4,6 +4,7 @@
  * "Placement" and "Emulated registers" sections for the rules encoded here.
  */
 #include <linux/align.h>
+#include <linux/bitfield.h>
 #include <linux/ctype.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
@@ -331,7 +332,8 @@ static int pvp_parse_entry(const char **s, struct pvp_override *o)
 {
 	unsigned int a, b;
 
-	if (pvp_parse_hex(s, 0xffff, &a) || *(*s)++ != ':' ||
+	/* Linux numbers PCI domains in 32 bits (VMD's start at 0x10000) */
+	if (pvp_parse_hex(s, U32_MAX, &a) || *(*s)++ != ':' ||
 	    pvp_parse_hex(s, 0xffff, &b))
 		return -EINVAL;
 	if (**s == ':') {
@@ -520,6 +522,107 @@ int pvp_chain_tail(pvp_read32_t rd, void *ctx, u16 *tail, u32 *tail_hdr)
 	*tail = pos;
 	*tail_hdr = hdr;
 	return 0;
+}
+
+/**
+ * pvp_expose_parse - parse the expose= module parameter
+ * @s: "auto" or "always", a trailing newline tolerated
+ * @expose: the value
+ *
+ * Return: 0 or -EINVAL.
+ */
+int pvp_expose_parse(const char *s, enum pvp_expose *expose)
+{
+	if (!s)
+		return -EINVAL;
+	if (sysfs_streq(s, "auto"))
+		*expose = PVP_EXPOSE_AUTO;
+	else if (sysfs_streq(s, "always"))
+		*expose = PVP_EXPOSE_ALWAYS;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *pvp_expose_name(enum pvp_expose expose)
+{
+	return expose == PVP_EXPOSE_ALWAYS ? "always" : "auto";
+}
+
+const char *pvp_backend_name(enum pvp_backend backend)
+{
+	switch (backend) {
+	case PVP_BACKEND_CONTAINER:
+		return "a VFIO container (type1)";
+	case PVP_BACKEND_COMPAT:
+		return "iommufd's compat container";
+	case PVP_BACKEND_CDEV:
+		return "the VFIO device cdev";
+	}
+	return "?";
+}
+
+/**
+ * pvp_expose_allows - may a VF's PASID capability be shown to this user?
+ * @expose: the policy
+ * @backend: how the device was opened
+ * @pasid_attach: the kernel can attach page tables to a device's PASIDs
+ *	(VFIO_DEVICE_ATTACH_IOMMUFD_PT with a PASID)
+ *
+ * A guest's PASID-tagged DMA is translated only where the host attached
+ * its PASIDs: a type1 or compat container attaches the RID alone, so under
+ * "auto" the capability is shown only through the device cdev of a kernel
+ * with PASID attach.  "always" shows it on any backend.
+ */
+bool pvp_expose_allows(enum pvp_expose expose, enum pvp_backend backend,
+		       bool pasid_attach)
+{
+	if (expose == PVP_EXPOSE_ALWAYS)
+		return true;
+	return backend == PVP_BACKEND_CDEV && pasid_attach;
+}
+
+/**
+ * pvp_pasid_cap_check - can a PF's PASID Capability register be mirrored?
+ * @pf_cap: the register as read
+ *
+ * All ones is what a read of a device that is gone or in D3cold returns;
+ * a Max PASID Width above 20 is outside the specification (PASIDs are 20
+ * bits).  Neither describes a PASID a VF can use.
+ *
+ * Return: 0, -EIO for all ones, -ERANGE for a width above 20.
+ */
+int pvp_pasid_cap_check(u16 pf_cap)
+{
+	if (pf_cap == 0xffff)
+		return -EIO;
+	if (FIELD_GET(PVP_PASID_CAP_WIDTH, pf_cap) > PVP_PASID_WIDTH_MAX)
+		return -ERANGE;
+	return 0;
+}
+
+/**
+ * pvp_pasid_vf_cap - the Capability register a VF of this PF shows
+ * @pf_cap: the PF's PASID Capability register
+ * @pf_ctrl: the PF's PASID Control register, from hardware
+ *
+ * A VF's PASID traffic obeys its PF's Control register: the Execute and
+ * Privileged Mode it may use are those the PF has enabled, not merely
+ * supports (AMD's IOMMU driver enables neither).  Max PASID Width is the
+ * PF's.  An all-ones Control (the PF is gone) enables nothing.
+ */
+u16 pvp_pasid_vf_cap(u16 pf_cap, u16 pf_ctrl)
+{
+	u16 cap = pf_cap & (PCI_PASID_CAP_EXEC | PCI_PASID_CAP_PRIV |
+			    PVP_PASID_CAP_WIDTH);
+
+	if (pf_ctrl == 0xffff)
+		pf_ctrl = 0;
+	if (!(pf_ctrl & PCI_PASID_CTRL_EXEC))
+		cap &= ~PCI_PASID_CAP_EXEC;
+	if (!(pf_ctrl & PCI_PASID_CTRL_PRIV))
+		cap &= ~PCI_PASID_CAP_PRIV;
+	return cap;
 }
 
 /**

@@ -71,6 +71,31 @@ int pvp_override_check(const char *spec);
 
 int pvp_shared_caps_parse(const char *s, unsigned int *caps);
 
+/* Which backends a VF's PASID capability is shown to (expose=) */
+enum pvp_expose {
+	PVP_EXPOSE_AUTO,	/* only where the VMM can attach PASIDs */
+	PVP_EXPOSE_ALWAYS,	/* on any backend */
+};
+
+/* How userspace reached the device, as far as PASID attach is concerned */
+enum pvp_backend {
+	PVP_BACKEND_CONTAINER,	/* VFIO group + type1 (or other) container */
+	PVP_BACKEND_COMPAT,	/* VFIO group + iommufd's compat container */
+	PVP_BACKEND_CDEV,	/* VFIO device cdev bound to iommufd */
+};
+
+int pvp_expose_parse(const char *s, enum pvp_expose *expose);
+const char *pvp_expose_name(enum pvp_expose expose);
+const char *pvp_backend_name(enum pvp_backend backend);
+bool pvp_expose_allows(enum pvp_expose expose, enum pvp_backend backend,
+		       bool pasid_attach);
+
+/* Largest Max PASID Width the PCIe specification allows (PASIDs are 20 bits) */
+#define PVP_PASID_WIDTH_MAX	20
+
+int pvp_pasid_cap_check(u16 pf_cap);
+u16 pvp_pasid_vf_cap(u16 pf_cap, u16 pf_ctrl);
+
 int pvp_chain_tail(pvp_read32_t rd, void *ctx, u16 *tail, u32 *tail_hdr);
 
 /* What an emulated capability is, for the registers masks cannot express */

@@ -41,6 +41,26 @@ module_param_named(require_pf_enabled, pvp_require_pf_enabled, bool, 0644);
 MODULE_PARM_DESC(require_pf_enabled,
 		 "Expose PASID only while the PF's PASID is enabled by the host at open (default: Y)");
 
+enum pvp_expose pvp_expose = PVP_EXPOSE_AUTO;
+
+static int pvp_expose_set(const char *val, const struct kernel_param *kp)
+{
+	return pvp_expose_parse(val, &pvp_expose);
+}
+
+static int pvp_expose_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", pvp_expose_name(pvp_expose));
+}
+
+static const struct kernel_param_ops pvp_expose_ops = {
+	.set = pvp_expose_set,
+	.get = pvp_expose_get,
+};
+module_param_cb(expose, &pvp_expose_ops, NULL, 0644);
+MODULE_PARM_DESC(expose,
+		 "Show a VF's PASID capability: auto (default: only to a VFIO cdev user on a kernel with PASID attach) or always");
+
 static int pvp_init_dev(struct vfio_device *core_vdev)
 {
 	return vfio_pci_core_init_dev(core_vdev);
@@ -228,9 +248,9 @@ static ssize_t cap_show(struct device *dev, struct device_attribute *attr,
 {
 	struct pvp_device *pvdev = pvp_from_dev(dev);
 
-	return sysfs_emit(buf, "%#06x\n", pvdev->pf_cap &
-			  (PCI_PASID_CAP_EXEC | PCI_PASID_CAP_PRIV |
-			   PVP_PASID_CAP_WIDTH));
+	if (pvdev->how == PVP_PLACE_NONE)
+		return sysfs_emit(buf, "none\n");
+	return sysfs_emit(buf, "%#06x\n", pvp_config_cap(pvdev));
 }
 static DEVICE_ATTR_RO(cap);
 
@@ -364,6 +384,12 @@ static int __init pvp_init(void)
 	if (pvp_shared_caps_parse(pvp_shared_caps_param, &pvp_shared_caps)) {
 		pr_err("shared_caps=\"%s\" is malformed: want pasid or pasid,pri\n",
 		       pvp_shared_caps_param);
+		return -EINVAL;
+	}
+	if (pvp_pri_offset && *pvp_pri_offset &&
+	    !(pvp_shared_caps & PVP_SHARED_PRI)) {
+		pr_err("pri_offset=\"%s\" given, but PRI is not emulated: add shared_caps=pasid,pri\n",
+		       pvp_pri_offset);
 		return -EINVAL;
 	}
 

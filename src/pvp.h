@@ -23,6 +23,7 @@ struct pvp_device {
 	struct pci_dev *pf;		/* device whose PASID is mirrored */
 	u16 pf_pasid;			/* PASID capability offset on @pf */
 	u16 pf_cap;			/* its Capability register */
+	u16 vf_cap;			/* what the device shows, fixed at open */
 	u16 off;			/* where the emulated capability goes */
 	enum pvp_placement how;
 	int place_err;			/* why not injected, when how is NONE */
@@ -38,6 +39,7 @@ struct pvp_device {
 	bool active;			/* emulation is live */
 	bool pri_active;		/* and includes PRI (as emu.cap[1]) */
 	bool assigned;			/* we marked the VF assigned */
+	bool expose_pending;		/* expose=auto not settled yet */
 
 	/* PF guard (guard.c), under its lock */
 	struct pvp_guard_pf *guard;	/* fixed from bind to unbind */
@@ -89,6 +91,7 @@ extern char *pvp_pasid_offset;
 extern char *pvp_pri_offset;
 extern unsigned int pvp_shared_caps;
 extern bool pvp_require_pf_enabled;
+extern enum pvp_expose pvp_expose;
 
 int pvp_config_probe(struct pvp_device *pvdev);
 void pvp_config_open(struct pvp_device *pvdev);
@@ -97,6 +100,7 @@ void pvp_config_reset(struct pvp_device *pvdev);
 ssize_t pvp_config_rw(struct pvp_device *pvdev, char __user *buf,
 		      size_t count, loff_t *ppos, bool iswrite);
 bool pvp_pf_pasid_enabled(struct pvp_device *pvdev);
+u16 pvp_config_cap(struct pvp_device *pvdev);
 bool pvp_pf_pri_enabled(struct pvp_device *pvdev);
 
 void pvp_guard_init(void);
