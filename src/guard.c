@@ -366,7 +366,7 @@ static bool pvp_guard_installed;
 
 /* -EBUSY from ftrace: it is disabled (PERMANENT ops refused) or taken */
 static const char pvp_guard_busy[] =
-	"unavailable: ftrace refused the hook (kernel.ftrace_enabled=0, or a livepatch has it)";
+	"unavailable: ftrace refused the hook (kernel.ftrace_enabled=0, or another IPMODIFY user)";
 
 /**
  * pvp_guard_init - install the hook on pci_disable_pasid()
