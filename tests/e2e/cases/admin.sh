@@ -4,9 +4,10 @@
 #
 #  - module parameters with bad syntax: modprobe fails, the module is not
 #    loaded, and the log names the parameter (20 malformed pasid_offset
-#    forms, 2 of pri_offset, 5 of shared_caps, bad guard= and
-#    require_pf_enabled= values); well-formed variants load; runtime writes
-#    of bad values are refused
+#    forms, 3 of pri_offset (one well-formed, but without
+#    shared_caps=pasid,pri), 5 of shared_caps, 3 of expose, bad guard= and
+#    require_pf_enabled= values); well-formed variants load, a 32-bit PCI
+#    domain among them; runtime writes of bad values are refused
 #  - pasid_offset naming a device that does not exist: accepted, harmless
 #  - overlapping pasid_offset: the bind is refused with a message, and
 #    nothing is left half-applied: no driver, no pasid_vfio attributes, the
@@ -86,7 +87,7 @@ ad_params() {
 	for bad in garbage "$V0" "$V0=" =0x200 "$V0=0x202" "$V0=0xfc" "$V0=0xffc" \
 		"$V0=0x1000" "$V0=0x200,$V0=0x300" "$V0=0x200,${V0#0000:0}=0x300" \
 		"$V0=0x200," "$V0=0x200,,$V1=0x200" "$V0=0x200;$V1=0x200" \
-		"01:20.0=0x200" "01:10.8=0x200" "100:10.0=0x200" "10000:01:10.0=0x200" \
+		"01:20.0=0x200" "01:10.8=0x200" "100:10.0=0x200" "100000000:01:10.0=0x200" \
 		"$V0=0x200x" "$V0=-0x200" "1:2:3:4.0=0x200"; do
 		i=$((i + 1))
 		ad_badparam "pasid_offset-$i" "pasid_offset=$bad"
@@ -95,7 +96,12 @@ ad_params() {
 	ad_badparam guard guard=sometimes
 	ad_badparam require_pf_enabled require_pf_enabled=maybe
 	ad_badparam pri_offset-1 pri_offset=garbage
-	ad_badparam pri_offset-2 "pri_offset=$V0=0x1c8,$V0=0x200"
+	ad_badparam pri_offset-2 "pri_offset=$V0=0x1c8,$V0=0x200" shared_caps=pasid,pri
+	# well-formed, but PRI is not emulated without shared_caps=pasid,pri
+	ad_badparam pri_offset-3 "pri_offset=$V0=0x1c8"
+	ad_badparam expose-1 expose=never
+	ad_badparam expose-2 expose=
+	ad_badparam expose-3 expose=auto,always
 	ad_badparam shared_caps-1 shared_caps=pri
 	ad_badparam shared_caps-2 shared_caps=pasid,bogus
 	ad_badparam shared_caps-3 shared_caps=pasid,pasid
@@ -110,6 +116,11 @@ ad_params() {
 	ad_goodparam two "pasid_offset=$V0=0x200,$V1=0x1c4"
 	ad_goodparam empty "pasid_offset="
 	ad_goodparam shared_caps-any-order shared_caps=pri,pasid
+	# 32-bit PCI domains (VMD's start at 0x10000)
+	ad_goodparam domain-32bit "pasid_offset=10000:01:10.0=0x200"
+	ad_goodparam pri_offset-with-pri "pri_offset=$V0=0x1c8" shared_caps=pasid,pri
+	ad_goodparam expose-auto expose=auto
+	ad_goodparam expose-always expose=always
 	# runtime: pasid_offset is read-only, require_pf_enabled takes booleans
 	pvp_load
 	_pm=/sys/module/pasid_vfio_pci/parameters

@@ -412,7 +412,7 @@ lc_squatter() {
 	ok "$LCS/module-loads" "modprobe pasid-vfio-pci failed with the slot taken" \
 		modprobe pasid-vfio-pci
 	eq "$LCS/guard-unavailable" "$(cat $LC_GA 2>/dev/null)" \
-		"unavailable: another ftrace IPMODIFY user hooks pci_disable_pasid"
+		"unavailable: ftrace refused the hook (kernel.ftrace_enabled=0, or another IPMODIFY user)"
 	lc_dmesg_ok "$LCS/warning" "PF guard unavailable"
 	[ "$LC_COOP" = 0 ] || modprobe pvp_coop pf="$IGB"
 	lc_vfs
