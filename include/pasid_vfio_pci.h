@@ -32,7 +32,16 @@ bool pasid_vfio_pci_pasid_in_use(struct pci_dev *pf);
 
 /**
  * pasid_vfio_pci_register_notifier - follow the guard's transitions
- * @nb: notifier block; called in process context, may sleep
+ * @nb: notifier block
+ *
+ * Callbacks run in process context on an ordered workqueue of the module,
+ * one transition at a time, in the order the transitions happened, with no
+ * device lock held: they may sleep and may take the PF's device lock.  They
+ * run shortly after the transition, not within it (a VF's probe or remove
+ * may hold its own or its PF's device lock, and the PF's sriov_configure()
+ * holds the PF's); pasid_vfio_pci_pasid_in_use() called from a callback
+ * tells the state at that moment, which may already have moved on.
+ * Transitions still queued are delivered before the module unloads.
  *
  * Return: 0 or a negative errno.
  */

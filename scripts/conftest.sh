@@ -98,6 +98,28 @@ bool pvp_probe_fn(struct vfio_device *vdev)
 }
 C
 
+probe pci_eetlp_prefix_max \
+"v6.14 (PCI: Store # of supported End-End TLP Prefixes, Ilpo Jarvinen):
+ pci_dev.eetlp_prefix_path, a flag, became eetlp_prefix_max, a count." <<'C'
+unsigned int pvp_probe_fn(struct pci_dev *pdev);
+unsigned int pvp_probe_fn(struct pci_dev *pdev)
+{
+	return pdev->eetlp_prefix_max;
+}
+C
+
+probe dev_iommu_max_pasids \
+"v6.3 (iommu: Add max_pasids field in struct dev_iommu, Lu Baolu):
+ dev->iommu->max_pasids, the PASIDs the IOMMU driver lets a device use
+ (what iommufd's IOMMU_GET_HW_INFO reports as out_max_pasid_log2)." <<'C'
+#include <linux/iommu.h>
+u32 pvp_probe_fn(struct device *dev);
+u32 pvp_probe_fn(struct device *dev)
+{
+	return dev->iommu ? dev->iommu->max_pasids : 0;
+}
+C
+
 probe ftrace_ipmodify \
 "v5.11, d19ad0775dcd (ftrace: Have the callbacks receive a struct ftrace_regs
  instead of pt_regs) with ftrace_get_regs(), and DYNAMIC_FTRACE_WITH_REGS:

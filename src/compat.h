@@ -56,4 +56,11 @@
 #define PVP_OPS_GET_REGION_INFO_CAPS
 #endif
 
+/* End-End TLP Prefixes supported on a function's path: a count from 6.14 */
+#ifdef PVP_HAVE_PCI_EETLP_PREFIX_MAX
+#define pvp_eetlp_path(pdev)	((pdev)->eetlp_prefix_max != 0)
+#else
+#define pvp_eetlp_path(pdev)	((pdev)->eetlp_prefix_path)
+#endif
+
 #endif /* PVP_COMPAT_H */

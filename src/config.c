@@ -8,6 +8,8 @@
  * served here and never reach the core; every other byte goes to the core
  * unchanged.
  */
+#include <linux/iommu.h>
+#include <linux/log2.h>
 #include <linux/minmax.h>
 #include <linux/pci.h>
 #include <linux/uaccess.h>
@@ -199,6 +201,27 @@ static u16 pvp_pf_pasid_ctrl(struct pvp_device *pvdev)
 }
 
 /**
+ * pvp_host_pasid_width - PASIDs the host IOMMU lets the device use
+ * @pvdev: device
+ *
+ * Return: log2 of dev->iommu->max_pasids (what iommufd's
+ * IOMMU_GET_HW_INFO reports), PVP_HOST_NO_PASID when the IOMMU gives it no
+ * PASID, PVP_HOST_UNKNOWN when the kernel does not say (before 6.3).
+ */
+int pvp_host_pasid_width(struct pvp_device *pvdev)
+{
+#ifdef PVP_HAVE_DEV_IOMMU_MAX_PASIDS
+	struct device *dev = &pvdev->core_device.pdev->dev;
+
+	if (!dev->iommu || !dev->iommu->max_pasids)
+		return PVP_HOST_NO_PASID;
+	return ilog2(dev->iommu->max_pasids);
+#else
+	return PVP_HOST_UNKNOWN;
+#endif
+}
+
+/**
  * pvp_config_cap - the Capability register the device shows
  * @pvdev: device with a PASID capability (how is not NONE)
  *
@@ -211,7 +234,8 @@ u16 pvp_config_cap(struct pvp_device *pvdev)
 	if (pvdev->how == PVP_PLACE_OWN)
 		return pvdev->pf_cap & (PCI_PASID_CAP_EXEC | PCI_PASID_CAP_PRIV |
 					PVP_PASID_CAP_WIDTH);
-	return pvp_pasid_vf_cap(pvdev->pf_cap, pvp_pf_pasid_ctrl(pvdev));
+	return pvp_pasid_vf_cap(pvdev->pf_cap, pvp_pf_pasid_ctrl(pvdev),
+				pvp_host_pasid_width(pvdev));
 }
 
 /*
@@ -287,13 +311,27 @@ static bool pvp_cdev_opened(struct pvp_device *pvdev)
 #define PVP_PASID_ATTACH	false
 #endif
 
+/* Whether a cdev user could attach PASIDs of this device */
+static bool pvp_pasid_attach(struct pvp_device *pvdev)
+{
+	return PVP_PASID_ATTACH &&
+	       pvp_host_pasid_width(pvdev) != PVP_HOST_NO_PASID;
+}
+
 static void pvp_config_refuse(struct pvp_device *pvdev,
 			      enum pvp_backend backend)
 {
-	pci_info(pvdev->core_device.pdev,
-		 "PASID capability not exposed: opened through %s, which cannot attach PASIDs%s (expose=auto; expose=always shows it anyway)\n",
-		 pvp_backend_name(backend), PVP_PASID_ATTACH ? "" :
-		 ", and this kernel has no VFIO PASID attach");
+	struct pci_dev *pdev = pvdev->core_device.pdev;
+
+	if (backend != PVP_BACKEND_CDEV)
+		pci_info(pdev, "PASID capability not exposed: opened through %s, which cannot attach PASIDs%s (expose=auto; expose=always shows it anyway)\n",
+			 pvp_backend_name(backend), PVP_PASID_ATTACH ? "" :
+			 ", and this kernel has no VFIO PASID attach");
+	else
+		pci_info(pdev, "PASID capability not exposed: %s (expose=auto; expose=always shows it anyway)\n",
+			 PVP_PASID_ATTACH ?
+			 "the host IOMMU gives the device no PASID" :
+			 "this kernel has no VFIO PASID attach");
 }
 
 /**
@@ -313,7 +351,8 @@ static bool pvp_config_settle(struct pvp_device *pvdev)
 	spin_lock(&pvdev->lock);
 	if (pvdev->expose_pending) {
 		pvdev->expose_pending = false;
-		if (!pvp_expose_allows(pvp_expose, backend, PVP_PASID_ATTACH)) {
+		if (!pvp_expose_allows(pvp_expose, backend,
+				       pvp_pasid_attach(pvdev))) {
 			WRITE_ONCE(pvdev->active, false);
 			pvdev->pri_active = false;
 			refuse = true;
@@ -347,6 +386,27 @@ static int pvp_config_chain(struct pvp_device *pvdev, u32 *hdr0, u16 *tail,
 	if (!ret)
 		ret = pvp_chain_tail(pvp_read_view, vdev, tail, tail_hdr);
 	return ret;
+}
+
+/*
+ * Show the PF's End-End TLP Prefix support on a VF whose DEVCAP2 lacks it
+ * (pvp_devcap2_eetlp()), so that a guest kernel will enable PASID on it.
+ */
+static void pvp_config_eetlp(struct pvp_device *pvdev)
+{
+	struct pci_dev *pdev = pvdev->core_device.pdev;
+	int pos = pci_pcie_cap(pdev), pf_pos = pci_pcie_cap(pvdev->pf);
+	u32 vf2, pf2, bits;
+
+	if (!pos || !pf_pos ||
+	    pci_read_config_dword(pdev, pos + PCI_EXP_DEVCAP2, &vf2) ||
+	    pci_read_config_dword(pvdev->pf, pf_pos + PCI_EXP_DEVCAP2, &pf2))
+		return;
+	bits = pvp_devcap2_eetlp(vf2, pf2, pvp_eetlp_path(pvdev->pf));
+	pvp_emu_set_patch(&pvdev->emu, pos + PCI_EXP_DEVCAP2, bits);
+	if (bits)
+		pci_info(pdev, "DEVCAP2 shows %s's End-End TLP Prefix support (%#x), which the VF lacks\n",
+			 pci_name(pvdev->pf), bits);
 }
 
 /**
@@ -397,6 +457,8 @@ void pvp_config_open(struct pvp_device *pvdev)
 	ret = pvp_config_chain(pvdev, &hdr0, &tail, &tail_hdr);
 	if (!ret)
 		ret = pvp_emu_link(emu, hdr0, tail, tail_hdr);
+	if (!ret && pvdev->how != PVP_PLACE_OWN)
+		pvp_config_eetlp(pvdev);
 	if (ret) {
 		pci_warn(pdev, "cannot splice PASID capability into the chain (%d); not exposed\n",
 			 ret);
@@ -467,6 +529,24 @@ static int pvp_config_emu_rw(struct pvp_device *pvdev, char __user *buf,
 	return copy_to_user(buf, tmp, count) ? -EFAULT : 0;
 }
 
+/* Add the patched bits (pvp_emu_set_patch()) to bytes the core read */
+static int pvp_config_patch(struct pvp_device *pvdev, char __user *buf,
+			    unsigned int pos, unsigned int count)
+{
+	const struct pvp_emu *e = &pvdev->emu;
+	unsigned int lo, hi;
+	u8 tmp[4];
+
+	if (!e->patch || !pvp_overlaps(pos, count, e->patch, 4))
+		return 0;
+	lo = max_t(unsigned int, pos, e->patch);
+	hi = min(pos + count, e->patch + 4u);
+	if (copy_from_user(tmp, buf + (lo - pos), hi - lo))
+		return -EFAULT;
+	pvp_emu_patch_read(e, lo, tmp, hi - lo);
+	return copy_to_user(buf + (lo - pos), tmp, hi - lo) ? -EFAULT : 0;
+}
+
 /**
  * pvp_config_rw - a config region access that touches emulated bytes
  * @pvdev: device
@@ -512,6 +592,13 @@ ssize_t pvp_config_rw(struct pvp_device *pvdev, char __user *buf,
 			      vfio_pci_core_read(core_vdev, buf + done, n, &p);
 			if (ret < 0)
 				return ret;
+			if (!iswrite && ret > 0) {
+				int err = pvp_config_patch(pvdev, buf + done,
+							   pos + done, ret);
+
+				if (err)
+					return err;
+			}
 			if (ret != n)
 				return done + ret;
 		}

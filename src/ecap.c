@@ -605,16 +605,25 @@ int pvp_pasid_cap_check(u16 pf_cap)
  * pvp_pasid_vf_cap - the Capability register a VF of this PF shows
  * @pf_cap: the PF's PASID Capability register
  * @pf_ctrl: the PF's PASID Control register, from hardware
+ * @host_width: log2 of the PASIDs the host IOMMU lets the VF use; negative
+ *	when unknown or none (then the PF's width stands)
  *
  * A VF's PASID traffic obeys its PF's Control register: the Execute and
  * Privileged Mode it may use are those the PF has enabled, not merely
  * supports (AMD's IOMMU driver enables neither).  Max PASID Width is the
- * PF's.  An all-ones Control (the PF is gone) enables nothing.
+ * PF's, but no more than the host IOMMU translates for the VF: a guest
+ * using a PASID above that gets no attach and faults.  An all-ones Control
+ * (the PF is gone) enables nothing.
  */
-u16 pvp_pasid_vf_cap(u16 pf_cap, u16 pf_ctrl)
+u16 pvp_pasid_vf_cap(u16 pf_cap, u16 pf_ctrl, int host_width)
 {
 	u16 cap = pf_cap & (PCI_PASID_CAP_EXEC | PCI_PASID_CAP_PRIV |
 			    PVP_PASID_CAP_WIDTH);
+
+	if (host_width >= 0 &&
+	    host_width < (int)FIELD_GET(PVP_PASID_CAP_WIDTH, cap))
+		cap = (cap & ~PVP_PASID_CAP_WIDTH) |
+		      FIELD_PREP(PVP_PASID_CAP_WIDTH, host_width);
 
 	if (pf_ctrl == 0xffff)
 		pf_ctrl = 0;
@@ -924,4 +933,72 @@ void pvp_emu_reset(struct pvp_emu *e)
 
 	for (i = 0; i < e->nr; i++)
 		memcpy(e->cap[i].val, e->cap[i].rst, sizeof(e->cap[i].val));
+}
+
+/**
+ * pvp_emu_set_patch - OR bits into reads of one hardware-backed dword
+ * @e: state, after pvp_emu_link()
+ * @off: the dword, 4-byte aligned, outside every emulated byte
+ * @or_bits: bits reads show set on top of what the core returns; 0 clears
+ *
+ * The dword stays the core's: writes go to it unchanged, and reads are the
+ * core's bytes with @or_bits added (pvp_emu_patch_read()).  Its accesses
+ * take the slow path (pvp_emu_hit()) but are never pvp_emu_run()'s
+ * emulated runs.
+ */
+void pvp_emu_set_patch(struct pvp_emu *e, u16 off, u32 or_bits)
+{
+	if (!or_bits || off % 4 || off > PVP_ECAP_END - 4) {
+		e->patch = 0;
+		return;
+	}
+	e->patch = off;
+	pvp_put_le32(or_bits, e->patch_or);
+	e->lo = min_t(u16, e->lo, off);
+	e->hi = max_t(u16, e->hi, off + 4);
+}
+
+/**
+ * pvp_emu_patch_read - add the patched bits to bytes the core read
+ * @e: state
+ * @pos: config offset of @buf[0]
+ * @buf: bytes as the core returned them
+ * @count: their number
+ */
+void pvp_emu_patch_read(const struct pvp_emu *e, unsigned int pos, u8 *buf,
+			unsigned int count)
+{
+	unsigned int i;
+
+	if (!e->patch)
+		return;
+	for (i = 0; i < count; i++)
+		if (pos + i >= e->patch && pos + i < e->patch + 4u)
+			buf[i] |= e->patch_or[pos + i - e->patch];
+}
+
+/**
+ * pvp_devcap2_eetlp - End-End TLP Prefix bits a VF shows on top of its own
+ * @vf_devcap2: the VF's Device Capabilities 2 register
+ * @pf_devcap2: its PF's
+ * @pf_path: the PCI core found prefixes supported on the PF and every
+ *	port above it (pci_dev.eetlp_prefix_path, or eetlp_prefix_max > 0)
+ *
+ * A guest kernel enables PASID on a device only where DEVCAP2 End-End TLP
+ * Prefix Supported is set on it and on every port above it.  A VF's
+ * prefixed requests go out through its PF's link, so the PF's support is
+ * what counts; yet vendors differ on whether a VF implements the bit, and
+ * vfio-pci passes it raw.  Where the VF's bit reads 0 and the PF's path
+ * supports prefixes, the VF shows the PF's Supported bit and Max End-End
+ * TLP Prefixes.
+ *
+ * Return: the bits to OR into the VF's register, or 0.
+ */
+u32 pvp_devcap2_eetlp(u32 vf_devcap2, u32 pf_devcap2, bool pf_path)
+{
+	if (!pf_path || vf_devcap2 == ~0U || pf_devcap2 == ~0U ||
+	    (vf_devcap2 & PVP_DEVCAP2_EE_PREFIX) ||
+	    !(pf_devcap2 & PVP_DEVCAP2_EE_PREFIX))
+		return 0;
+	return pf_devcap2 & (PVP_DEVCAP2_EE_PREFIX | PVP_DEVCAP2_EE_PREFIX_MAX);
 }

@@ -94,7 +94,7 @@ bool pvp_expose_allows(enum pvp_expose expose, enum pvp_backend backend,
 #define PVP_PASID_WIDTH_MAX	20
 
 int pvp_pasid_cap_check(u16 pf_cap);
-u16 pvp_pasid_vf_cap(u16 pf_cap, u16 pf_ctrl);
+u16 pvp_pasid_vf_cap(u16 pf_cap, u16 pf_ctrl, int host_width);
 
 int pvp_chain_tail(pvp_read32_t rd, void *ctx, u16 *tail, u32 *tail_hdr);
 
@@ -125,6 +125,8 @@ struct pvp_emu {
 	struct pvp_ecap cap[PVP_MAX_ECAPS];
 	u16 link;		/* header whose Next field is rewritten, or 0 */
 	u8 link_hi[2];		/* bytes link + 2 and link + 3 as presented */
+	u16 patch;		/* dword whose reads get bits ORed in, or 0 */
+	u8 patch_or[4];		/* those bits; the rest comes from the core */
 	u16 lo, hi;
 };
 
@@ -140,6 +142,15 @@ void pvp_emu_read(const struct pvp_emu *e, unsigned int pos, u8 *buf,
 void pvp_emu_write(struct pvp_emu *e, unsigned int pos, const u8 *buf,
 		   unsigned int count);
 void pvp_emu_reset(struct pvp_emu *e);
+void pvp_emu_set_patch(struct pvp_emu *e, u16 off, u32 or_bits);
+void pvp_emu_patch_read(const struct pvp_emu *e, unsigned int pos, u8 *buf,
+			unsigned int count);
+
+/* DEVCAP2 End-End TLP Prefix fields (the Max field is not in 6.1's uapi) */
+#define PVP_DEVCAP2_EE_PREFIX		0x00200000
+#define PVP_DEVCAP2_EE_PREFIX_MAX	0x00c00000
+
+u32 pvp_devcap2_eetlp(u32 vf_devcap2, u32 pf_devcap2, bool pf_path);
 
 static inline bool pvp_overlaps(unsigned int a, unsigned int alen,
 				unsigned int b, unsigned int blen)
@@ -164,6 +175,8 @@ static inline bool pvp_emu_hit(const struct pvp_emu *e, unsigned int pos,
 	if (!e->nr || pos >= e->hi || pos + count <= e->lo)
 		return false;
 	if (e->link && pvp_overlaps(pos, count, e->link + 2, 2))
+		return true;
+	if (e->patch && pvp_overlaps(pos, count, e->patch, 4))
 		return true;
 	for (i = 0; i < e->nr; i++)
 		if (pvp_overlaps(pos, count, e->cap[i].off, e->cap[i].len))

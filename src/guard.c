@@ -22,6 +22,7 @@
 #include <linux/pci.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 
 #include "pvp.h"
 #include "../include/pasid_vfio_pci.h"
@@ -46,6 +47,22 @@ struct pvp_guard_pf {
 static DEFINE_RAW_SPINLOCK(pvp_guard_lock);
 static LIST_HEAD(pvp_guard_pfs);
 static BLOCKING_NOTIFIER_HEAD(pvp_guard_chain);
+
+/*
+ * Transitions reach the notifier chain from here, in the order they
+ * happened and with no device lock held: pvp_remove() runs inside the PF
+ * driver's sriov_configure() with the PF's lock held, and a VF's probe
+ * with the VF's (VF before PF, against pci_disable_sriov()'s PF before
+ * VF), so a callback that takes its PF's lock would deadlock if called
+ * there.
+ */
+static struct workqueue_struct *pvp_guard_wq;
+
+struct pvp_guard_event {
+	struct work_struct work;
+	struct pci_dev *pf;		/* reference held */
+	unsigned long event;		/* enum pasid_vfio_pci_event */
+};
 
 static enum pvp_scope pvp_scope = PVP_SCOPE_BOUND;
 static const char *pvp_guard_status = "off";
@@ -84,6 +101,29 @@ static struct pvp_guard_pf *pvp_guard_find(struct pci_dev *pf)
 	return NULL;
 }
 
+static void pvp_guard_event_fn(struct work_struct *work)
+{
+	struct pvp_guard_event *ev = container_of(work, struct pvp_guard_event,
+						  work);
+
+	blocking_notifier_call_chain(&pvp_guard_chain, ev->event, ev->pf);
+	pci_dev_put(ev->pf);
+	kfree(ev);
+}
+
+/* Queue one transition for the cooperating drivers (pvp_guard_wq) */
+static void pvp_guard_notify(struct pci_dev *pf, unsigned long event)
+{
+	struct pvp_guard_event *ev = kmalloc(sizeof(*ev), GFP_KERNEL);
+
+	if (!ev)
+		return;	/* the allocator warned; cooperating drivers miss it */
+	INIT_WORK(&ev->work, pvp_guard_event_fn);
+	ev->pf = pci_dev_get(pf);
+	ev->event = event;
+	queue_work(pvp_guard_wq, &ev->work);
+}
+
 /*
  * Act on a transition of the guard of @pf, outside the lock: tell the
  * cooperating drivers and apply a disable that was vetoed while it held.
@@ -93,8 +133,7 @@ static void pvp_guard_act(struct pci_dev *pf, u16 pasid,
 {
 	switch (act) {
 	case PVP_HOLD_HELD:
-		blocking_notifier_call_chain(&pvp_guard_chain,
-					     PASID_VFIO_PCI_GUARD_HELD, pf);
+		pvp_guard_notify(pf, PASID_VFIO_PCI_GUARD_HELD);
 		break;
 	case PVP_HOLD_APPLY:
 		/*
@@ -108,8 +147,7 @@ static void pvp_guard_act(struct pci_dev *pf, u16 pasid,
 		}
 		fallthrough;
 	case PVP_HOLD_RELEASED:
-		blocking_notifier_call_chain(&pvp_guard_chain,
-					     PASID_VFIO_PCI_GUARD_RELEASED, pf);
+		pvp_guard_notify(pf, PASID_VFIO_PCI_GUARD_RELEASED);
 		break;
 	case PVP_HOLD_NOTHING:
 		break;
@@ -368,14 +406,12 @@ static bool pvp_guard_installed;
 static const char pvp_guard_busy[] =
 	"unavailable: ftrace refused the hook (kernel.ftrace_enabled=0, or another IPMODIFY user)";
 
-/**
- * pvp_guard_init - install the hook on pci_disable_pasid()
- *
- * Never fails the module: without the hook, emulation works unguarded.
- * Installation is all or nothing: a filter set for a registration that then
- * fails is removed again.
+/*
+ * Install the hook on pci_disable_pasid().  Never fails the module: without
+ * the hook, emulation works unguarded.  Installation is all or nothing: a
+ * filter set for a registration that then fails is removed again.
  */
-void pvp_guard_init(void)
+static void pvp_guard_hook_init(void)
 {
 	unsigned long ip = (unsigned long)pci_disable_pasid;
 	int ret;
@@ -405,7 +441,7 @@ out_unavailable:
 		pvp_guard_status, ret);
 }
 
-void pvp_guard_exit(void)
+static void pvp_guard_hook_exit(void)
 {
 	if (!pvp_guard_installed)
 		return;
@@ -423,7 +459,7 @@ void pvp_guard_exit(void)
 
 #else /* !PVP_HAVE_FTRACE_IPMODIFY */
 
-void pvp_guard_init(void)
+static void pvp_guard_hook_init(void)
 {
 	pvp_guard_status = pvp_scope == PVP_SCOPE_OFF ? "off" :
 		"unavailable: kernel lacks ftrace with IP modification";
@@ -432,8 +468,33 @@ void pvp_guard_init(void)
 			pvp_guard_status);
 }
 
-void pvp_guard_exit(void)
+static void pvp_guard_hook_exit(void)
 {
 }
 
 #endif /* PVP_HAVE_FTRACE_IPMODIFY */
+
+/**
+ * pvp_guard_init - set up the guard at module load
+ *
+ * Return: 0, or -ENOMEM without the notification queue.
+ */
+int pvp_guard_init(void)
+{
+	pvp_guard_wq = alloc_ordered_workqueue("pasid_vfio_pci_guard", 0);
+	if (!pvp_guard_wq)
+		return -ENOMEM;
+	pvp_guard_hook_init();
+	return 0;
+}
+
+/**
+ * pvp_guard_exit - take the guard down, after the driver is unregistered
+ *
+ * Delivers the notifications still queued (the last VFs' releases).
+ */
+void pvp_guard_exit(void)
+{
+	pvp_guard_hook_exit();
+	destroy_workqueue(pvp_guard_wq);
+}

@@ -76,12 +76,20 @@ static int pvp_open_device(struct vfio_device *core_vdev)
 		return ret;
 
 	pvp_config_open(pvdev);
-	if (pvdev->active)
+	/*
+	 * A VF whose PASID is exposed is marked assigned, as KVM's and Xen's
+	 * device assignment did: PF drivers honouring pci_vfs_assigned() then
+	 * refuse to disable SR-IOV, which would take the PF's PASID state
+	 * away under the guest.  Any other VF is left as vfio-pci leaves it:
+	 * SR-IOV disable or PF removal goes through vfio's device request to
+	 * the user.
+	 */
+	if (pvdev->active) {
 		pvp_guard_open(pvdev);
-	/* PF drivers honouring pci_vfs_assigned() keep SR-IOV up meanwhile */
-	if (pvdev->core_device.pdev->is_virtfn) {
-		pci_set_dev_assigned(pvdev->core_device.pdev);
-		pvdev->assigned = true;
+		if (pvdev->core_device.pdev->is_virtfn) {
+			pci_set_dev_assigned(pvdev->core_device.pdev);
+			pvdev->assigned = true;
+		}
 	}
 	vfio_pci_core_finish_enable(&pvdev->core_device);
 	return 0;
@@ -105,6 +113,70 @@ static bool pvp_is_config(loff_t pos)
 	return VFIO_PCI_OFFSET_TO_INDEX(pos) == VFIO_PCI_CONFIG_REGION_INDEX;
 }
 
+/*
+ * Which resets clear the emulated registers: those the user asks for on
+ * the function (VFIO_DEVICE_RESET, VFIO_DEVICE_PCI_HOT_RESET, an FLR
+ * written to its Device Control register), as they clear a real
+ * function's PASID Control.  A reset the host does on its own (sysfs
+ * "reset", error recovery, a reset of another function that takes this one
+ * along) is not the guest's doing: the PCI core restores the function's
+ * config registers around it, vfio keeps its virtual ones, and the VF's
+ * PASID state, which lives in the PF, is untouched; so is the guest's
+ * emulated Control.  reset_done acts only while a user reset is marked.
+ */
+static void pvp_mark_user_reset(struct pvp_device *pvdev, bool on)
+{
+	WRITE_ONCE(pvdev->user_reset, on);
+}
+
+static const struct vfio_device_ops pvp_ops;
+
+/* Mark every device of ours in @core_vdev's reset set (a hot reset) */
+static void pvp_mark_user_reset_set(struct vfio_device *core_vdev, bool on)
+{
+	struct vfio_device_set *dev_set = core_vdev->dev_set;
+	struct vfio_device *cur;
+
+	mutex_lock(&dev_set->lock);
+	list_for_each_entry(cur, &dev_set->device_list, dev_set_list)
+		if (cur->ops == &pvp_ops)
+			pvp_mark_user_reset(pvp_from_vdev(cur), on);
+	mutex_unlock(&dev_set->lock);
+}
+
+static long pvp_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
+		      unsigned long arg)
+{
+	struct pvp_device *pvdev = pvp_from_vdev(core_vdev);
+	long ret;
+
+	switch (cmd) {
+	case VFIO_DEVICE_RESET:
+		pvp_mark_user_reset(pvdev, true);
+		ret = vfio_pci_core_ioctl(core_vdev, cmd, arg);
+		pvp_mark_user_reset(pvdev, false);
+		return ret;
+	case VFIO_DEVICE_PCI_HOT_RESET:
+		pvp_mark_user_reset_set(core_vdev, true);
+		ret = vfio_pci_core_ioctl(core_vdev, cmd, arg);
+		pvp_mark_user_reset_set(core_vdev, false);
+		return ret;
+	default:
+		return vfio_pci_core_ioctl(core_vdev, cmd, arg);
+	}
+}
+
+/* Does a config write reach Device Control (where an FLR is initiated)? */
+static bool pvp_writes_devctl(struct pvp_device *pvdev, loff_t pos,
+			      size_t count)
+{
+	struct pci_dev *pdev = pvdev->core_device.pdev;
+
+	pos &= VFIO_PCI_OFFSET_MASK;
+	return pdev->pcie_cap && pos < PCI_CFG_SPACE_EXP_SIZE &&
+	       pvp_overlaps(pos, count, pdev->pcie_cap + PCI_EXP_DEVCTL, 2);
+}
+
 static ssize_t pvp_read(struct vfio_device *core_vdev, char __user *buf,
 			size_t count, loff_t *ppos)
 {
@@ -119,11 +191,22 @@ static ssize_t pvp_write(struct vfio_device *core_vdev, const char __user *buf,
 			 size_t count, loff_t *ppos)
 {
 	struct pvp_device *pvdev = pvp_from_vdev(core_vdev);
+	bool devctl;
+	ssize_t ret;
 
-	if (pvp_is_config(*ppos) && pvp_config_hit(pvdev, *ppos, count))
-		return pvp_config_rw(pvdev, (char __user *)buf, count, ppos,
-				     true);
-	return vfio_pci_core_write(core_vdev, buf, count, ppos);
+	if (!pvp_is_config(*ppos))
+		return vfio_pci_core_write(core_vdev, buf, count, ppos);
+	devctl = pvp_writes_devctl(pvdev, *ppos, count);
+	if (devctl)
+		pvp_mark_user_reset(pvdev, true);
+	if (pvp_config_hit(pvdev, *ppos, count))
+		ret = pvp_config_rw(pvdev, (char __user *)buf, count, ppos,
+				    true);
+	else
+		ret = vfio_pci_core_write(core_vdev, buf, count, ppos);
+	if (devctl)
+		pvp_mark_user_reset(pvdev, false);
+	return ret;
 }
 
 static const struct vfio_device_ops pvp_ops = {
@@ -132,7 +215,7 @@ static const struct vfio_device_ops pvp_ops = {
 	.release	= vfio_pci_core_release_dev,
 	.open_device	= pvp_open_device,
 	.close_device	= pvp_close_device,
-	.ioctl		= vfio_pci_core_ioctl,
+	.ioctl		= pvp_ioctl,
 	.device_feature	= vfio_pci_core_ioctl_feature,
 	.read		= pvp_read,
 	.write		= pvp_write,
@@ -188,15 +271,18 @@ static void pvp_remove(struct pci_dev *pdev)
 	vfio_put_device(&core_device->vdev);
 }
 
-/* A reset, however it came, returns the emulated registers to 0 */
+/* A reset the user asked for returns the emulated registers to 0 */
 static void pvp_reset_done(struct pci_dev *pdev)
 {
 	struct vfio_pci_core_device *core_device = dev_get_drvdata(&pdev->dev);
+	struct pvp_device *pvdev;
 
 	/* Not yet, or no longer, ours */
 	if (!core_device)
 		return;
-	pvp_config_reset(pvp_from_core(core_device));
+	pvdev = pvp_from_core(core_device);
+	if (READ_ONCE(pvdev->user_reset))
+		pvp_config_reset(pvdev);
 }
 
 static const struct pci_error_handlers pvp_err_handlers = {
@@ -254,6 +340,19 @@ static ssize_t cap_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(cap);
 
+static ssize_t host_width_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	int w = pvp_host_pasid_width(pvp_from_dev(dev));
+
+	if (w == PVP_HOST_UNKNOWN)
+		return sysfs_emit(buf, "unknown\n");
+	if (w == PVP_HOST_NO_PASID)
+		return sysfs_emit(buf, "none\n");
+	return sysfs_emit(buf, "%d\n", w);
+}
+static DEVICE_ATTR_RO(host_width);
+
 static ssize_t pf_enabled_show(struct device *dev,
 			       struct device_attribute *attr, char *buf)
 {
@@ -298,6 +397,7 @@ static struct attribute *pvp_attrs[] = {
 	&dev_attr_placement.attr,
 	&dev_attr_pf.attr,
 	&dev_attr_cap.attr,
+	&dev_attr_host_width.attr,
 	&dev_attr_pf_enabled.attr,
 	&dev_attr_exposed.attr,
 	&dev_attr_pri_offset.attr,
@@ -393,7 +493,9 @@ static int __init pvp_init(void)
 		return -EINVAL;
 	}
 
-	pvp_guard_init();
+	ret = pvp_guard_init();
+	if (ret)
+		return ret;
 	ret = pci_register_driver(&pvp_driver);
 	if (ret)
 		goto out_guard_exit;

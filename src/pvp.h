@@ -40,6 +40,7 @@ struct pvp_device {
 	bool pri_active;		/* and includes PRI (as emu.cap[1]) */
 	bool assigned;			/* we marked the VF assigned */
 	bool expose_pending;		/* expose=auto not settled yet */
+	bool user_reset;		/* a reset the user asked for runs */
 
 	/* PF guard (guard.c), under its lock */
 	struct pvp_guard_pf *guard;	/* fixed from bind to unbind */
@@ -101,9 +102,12 @@ ssize_t pvp_config_rw(struct pvp_device *pvdev, char __user *buf,
 		      size_t count, loff_t *ppos, bool iswrite);
 bool pvp_pf_pasid_enabled(struct pvp_device *pvdev);
 u16 pvp_config_cap(struct pvp_device *pvdev);
+#define PVP_HOST_NO_PASID	(-1)
+#define PVP_HOST_UNKNOWN	(-2)
+int pvp_host_pasid_width(struct pvp_device *pvdev);
 bool pvp_pf_pri_enabled(struct pvp_device *pvdev);
 
-void pvp_guard_init(void);
+int pvp_guard_init(void);
 void pvp_guard_exit(void);
 const char *pvp_guard_state(void);
 int pvp_guard_bind(struct pvp_device *pvdev);
