@@ -157,6 +157,30 @@ dd if="/sys/bus/pci/devices/$1/config" bs=1 skip=$(($2)) count="$3" 2>/dev/null 
 EOF
 chmod +x /bin/sysrd
 attr() { cat "$(dev "$1")/pasid_vfio/$2" 2>/dev/null || echo missing; }
+
+# The PASIDs the host IOMMU gives a device, as log2, from the hardware's
+# side: the vIOMMU's VT-d ECAP (PASID bit 40, PASID Size Supported bits
+# 39:35 = width - 1), in scalable mode only (legacy mode does no PASID).
+# "unknown" where the kernel does not tell drivers (dev_iommu.max_pasids,
+# 6.3+: Debian's 6.1).
+host_width() {
+	case $KV in 6.1.* | 6.2.*) echo unknown; return ;; esac
+	_ec=$(cat /sys/class/iommu/dmar0/intel-iommu/ecap 2>/dev/null)
+	if [ "$MODE" != scalable ] || [ -z "$_ec" ] || [ $((0x$_ec >> 40 & 1)) = 0 ]; then
+		echo none
+	else
+		echo $(((0x$_ec >> 35 & 0x1f) + 1))
+	fi
+}
+# vf_width <pf width>: the Max PASID Width a VF shows: the PF's, no more
+# than the host IOMMU's
+vf_width() {
+	_hw=$(host_width)
+	case $_hw in
+	unknown | none) echo "$1" ;;
+	*) [ "$_hw" -lt "$1" ] && echo "$_hw" || echo "$1" ;;
+	esac
+}
 # ecaps <bdf> [client options]: the extended capabilities seen (VFIO or -S)
 ecaps() {
 	_b=$1
@@ -315,10 +339,28 @@ case_igb() {
 		eq a/sysfs-offset "$(attr $V0 offset)" $OFF
 		eq a/sysfs-placement "$(attr $V0 placement)" pf-offset
 		eq a/sysfs-pf "$(attr $V0 pf)" $IGB
-		eq a/sysfs-cap "$(attr $V0 cap)" 0x1402
+		W=$(vf_width 20)
+		info "host IOMMU PASID width for the VF: $(host_width); the VF shows width $W"
+		eq a/sysfs-host-width "$(attr $V0 host_width)" "$(host_width)"
+		eq a/sysfs-cap "$(attr $V0 cap)" "$(printf '0x%04x' $((W << 8 | 2)))"
 		eq a/sysfs-pf-enabled "$(attr $V0 pf_enabled)" 1
-		vc a pasid-check $V0 --offset $OFF --width 20 --exec 1 --priv 0
+		vc a pasid-check $V0 --offset $OFF --width "$W" --exec 1 --priv 0
 		vc a/iommufd -i open $V0
+		# Which resets clear the guest's Control: the user's (VFIO reset,
+		# an FLR written through VFIO) do, the host's (sysfs reset) not
+		vc a/resets run $V0 "wr $((OFF + 6)) 2 1" "sh echo 1 > $(dev $V0)/reset" \
+			"expect $((OFF + 6)) 2 1 host-reset-keeps-control" reset \
+			"expect $((OFF + 6)) 2 0 vfio-reset-clears-control"
+		_pc=$(vfio-client -S caps $V0 | sed -n 's/^cap 0x10 @\(0x[0-9a-f]*\).*/\1/p')
+		if [ -z "$_pc" ]; then
+			fail a/flr "no PCIe capability on $V0"
+		elif [ $(($(sysrd $V0 $((_pc + 4)) 4) & 0x10000000)) = 0 ]; then
+			skip a/flr "$V0 has no Function Level Reset (DEVCAP)"
+		else
+			vc a/flr run $V0 "wr $((OFF + 6)) 2 1" \
+				"wr $((_pc + 8)) 2 $(($(sysrd $V0 $((_pc + 8)) 2) | 0x8000))" \
+				"expect $((OFF + 6)) 2 0 guest-flr-clears-control"
+		fi
 	fi
 	if want b && [ "$(drv $V0)" = $PVP ]; then
 		CASE=b
@@ -351,7 +393,7 @@ case_igb() {
 			if pvp_bind e/override $V1; then
 				eq e/override-placement "$(attr $V1 placement)" override
 				eq e/override-offset "$(attr $V1 offset)" 0x200
-				vc e/override pasid-check $V1 --offset 0x200 --width 20 --exec 1 --priv 0
+				vc e/override pasid-check $V1 --offset 0x200 --width "$(vf_width 20)" --exec 1 --priv 0
 			fi
 			# V0 keeps the PF offset
 			if pvp_bind e/pf-offset $V0; then
@@ -581,7 +623,7 @@ case_collide() {
 	if pvp_bind e/collide $V0; then
 		eq e/collide-placement "$(attr $V0 placement)" free-space
 		eq e/collide-offset "$(attr $V0 offset)" 0xff8
-		vc e/collide pasid-check $V0 --offset 0xff8 --width 8 --exec 0 --priv 1
+		vc e/collide pasid-check $V0 --offset 0xff8 --width "$(vf_width 8)" --exec 0 --priv 1
 		dump_ok e/collide-pvp-dump $V0 /tmp/col-pvp
 		vc e/collide diff /tmp/col-stock /tmp/col-pvp --inject 0xff8
 	fi
@@ -606,7 +648,7 @@ case_nvme() {
 		if pvp_bind e/head $N0; then
 			eq e/head-placement "$(attr $N0 placement)" head
 			eq e/head-offset "$(attr $N0 offset)" 0x100
-			vc e/head pasid-check $N0 --offset 0x100 --width 5 --exec 0 --priv 0
+			vc e/head pasid-check $N0 --offset 0x100 --width "$(vf_width 5)" --exec 0 --priv 0
 			dump_ok e/head-pvp-dump $N0 /tmp/head-pvp
 			vc e/head diff /tmp/head-stock /tmp/head-pvp --inject 0x100
 		fi

@@ -21,6 +21,8 @@
  *	Write the recorded start values back where the device kept what the
  *	stream wrote (QEMU's VFs keep writes to their free config space).
  *   stress BDF --pasid OFF --pf PF [--threads T] [--iters N]
+ *	[--host-width W]  (any command taking --pf: the host IOMMU's PASID
+ *	width for the VFs, when it limits the Max PASID Width they show)
  *	[--cycle BDF,...] [--cycles C]
  *	T threads hammer one open device (the emulated Control register and
  *	other registers, VFIO_DEVICE_RESET); each read of Control must be a
@@ -61,6 +63,23 @@
 #define PASID_ID	0x1b
 #define PASID_HDR	0x0001001bu	/* ID 0x1b, version 1, Next 0 */
 #define PASID_CAP_MASK	0x1f06		/* Exec, Priv, Max PASID Width */
+
+/* --host-width: log2 of the PASIDs the host IOMMU gives a VF, -1: none */
+static int host_width = -1;
+
+/*
+ * The Capability register a VF of this PF shows (README "The capability"):
+ * Exec/Priv where the PF's Control has them enabled, Max PASID Width no
+ * more than the host's.
+ */
+static uint16_t vf_cap(uint16_t pfcap, uint16_t pfctrl)
+{
+	uint16_t cap = pfcap & PASID_CAP_MASK & ~(6 & ~pfctrl);
+
+	if (host_width >= 0 && host_width < ((cap >> 8) & 0x1f))
+		cap = (cap & ~0x1f00) | host_width << 8;
+	return cap;
+}
 #define MAX_DEVS	16
 #define MAX_FOCUS	4
 #define REC_MAGIC	0x315a5546505650ULL	/* "PVPFUZ1" */
@@ -771,8 +790,8 @@ static int model_init(struct model *m, unsigned int off, unsigned int pri,
 		return -1;
 	}
 	m->off = off;
-	m->cap = pfcap & PASID_CAP_MASK;
-	m->mask = 1 | (pfcap & 6);
+	m->cap = vf_cap(pfcap, pfctrl);
+	m->mask = 1 | (m->cap & 6);
 	tail = ecap_tail(a);
 	if (tail) {
 		m->link = tail;
@@ -1207,8 +1226,8 @@ static int cmd_stress(const char *bdf, unsigned int off, const char *pf,
 		die("no PASID capability on PF %s", pf);
 	dev_open(&s.d, bdf);
 	s.off = off;
-	s.cap = pfcap & PASID_CAP_MASK;
-	s.mask = 1 | (pfcap & 6);
+	s.cap = vf_cap(pfcap, pfctrl);
+	s.mask = 1 | (s.cap & 6);
 	s.iters = iters;
 	snapshot(&s.d, img, e);
 	if (ecap_find(img, PASID_ID) != off)
@@ -1379,8 +1398,8 @@ static int cmd_isolate(char **bdfs, int n, unsigned int off, const char *pf,
 		dev_open(&d[i], bdfs[i]);
 		memset(&m[i], 0, sizeof(m[i]));
 		m[i].off = off;
-		m[i].cap = pfcap & PASID_CAP_MASK;
-		m[i].mask = 1 | (pfcap & 6);
+		m[i].cap = vf_cap(pfcap, pfctrl0);
+		m[i].mask = 1 | (m[i].cap & 6);
 		snapshot(&d[i], img, e);
 		if (ecap_find(img, PASID_ID) != off)
 			die("%s: no PASID capability at 0x%x", bdfs[i], off);
@@ -1535,7 +1554,7 @@ static const char usage_text[] =
 	"  replay BDF --seed S --count N --focus O[,O..] --in FILE\n"
 	"         [--pasid OFF [--pri OFF] --pf PF]\n"
 	"  restore BDF --in FILE\n"
-	"  stress BDF --pasid OFF --pf PF [--threads T] [--iters N]\n"
+	"  stress BDF --pasid OFF --pf PF [--threads T] [--iters N] [--host-width W]\n"
 	"         [--cycle BDF[,BDF...]] [--cycles C]\n"
 	"  isolate --pasid OFF --pf PF [--rounds R] [--seed S] BDF BDF...\n";
 
@@ -1572,6 +1591,7 @@ int main(int argc, char **argv)
 		{ "cycles", required_argument, NULL, 'k' },
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "pri", required_argument, NULL, 'R' },
+		{ "host-width", required_argument, NULL, 'W' },
 		{ 0 }
 	};
 	unsigned long count = 100000, iters = 20000, cycles = 50, rounds = 400;
@@ -1611,6 +1631,9 @@ int main(int argc, char **argv)
 			break;
 		case 'P':
 			pf = optarg;
+			break;
+		case 'W':
+			host_width = num(optarg);
 			break;
 		case 't':
 			threads = num(optarg);

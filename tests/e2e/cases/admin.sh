@@ -16,8 +16,10 @@
 #  - unbind while a client has the VF open: with a device request eventfd
 #    the client is asked, closes and the unbind completes; without one the
 #    unbind blocks until the client lets go, then completes
-#  - SR-IOV disabled under an open VF: refused (the VF is marked assigned),
-#    the VF keeps working
+#  - SR-IOV disabled under an open VF with PASID exposed: refused (the VF
+#    is marked assigned), the VF keeps working; under an open VF without
+#    (nvme PF, no PASID): not assigned, so the disable proceeds through
+#    vfio's device request, as under vfio-pci
 #  - hot removal of an open VF (its root port: VFs have no sysfs remove):
 #    the client is asked through the request eventfd, closes, the removal
 #    completes; a rescan brings the PF back and its VF binds and opens
@@ -270,6 +272,41 @@ ad_inuse() {
 	unbind $V1
 }
 
+# SR-IOV disabled under an open VF whose PF has no PASID: nothing exposed,
+# so the VF is not marked assigned and behaves as under vfio-pci: the PF's
+# sriov_configure (nvme: pci_sriov_configure_simple(), which refuses while
+# VFs are assigned) proceeds and vfio asks the client to close
+ad_sriov_nopasid() {
+	vfs $NVME 1
+	_nv=$(vf $NVME 0)
+	if ! pvp_bind admin/sriov-nopasid $_nv; then
+		vfs $NVME 0
+		return
+	fi
+	eq admin/sriov-nopasid-not-exposed "$(attr $_nv placement)" none
+	if ad_hold $_nv --req --secs 30; then
+		dmark
+		if echo 0 >"$(dev $NVME)/sriov_numvfs" 2>/dev/null; then
+			pass admin/sriov-nopasid-disabled
+		else
+			fail admin/sriov-nopasid-disabled "sriov_numvfs 0 refused: $(dsince | tail -n 1)"
+		fi
+		wait $hp
+		rc=$?
+		ok admin/sriov-nopasid-asked "client not asked: $(tr '\n' ' ' </tmp/ad-hold.out)" \
+			grep -q '^REQUEST' /tmp/ad-hold.out
+		eq admin/sriov-nopasid-client-exit $rc 0
+		ok admin/sriov-nopasid-vf-gone "$_nv still present" [ ! -e "$(dev $_nv)" ]
+		ok admin/sriov-nopasid-not-assigned "the PF saw an assigned VF" \
+			dunlogged "while VFs are assigned"
+	else
+		fail admin/sriov-nopasid "client did not open $_nv: $(cat /tmp/ad-hold.out)"
+		kill $hp 2>/dev/null
+		wait $hp
+	fi
+	vfs $NVME 0
+}
+
 # Hot removal of an open VF.  VFs have no sysfs "remove" (the PCI core hides
 # it), so the root port above the nvme PF is removed, which removes its VF
 # first.  (Not the igb port: pasid_fixture keeps a pointer to that bus.)
@@ -367,6 +404,7 @@ case_admin() {
 	ad_overlap "$1"
 	_t2=$(date +%s)
 	ad_inuse "$1" "$2"
+	ad_sriov_nopasid
 	ad_remove
 	_t3=$(date +%s)
 	# shellcheck disable=SC2046

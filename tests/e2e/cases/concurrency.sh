@@ -40,7 +40,11 @@ case_concurrency() {
 	cc_cyc=$(echo "$cc_all" | grep -v "^$V0\$" | tr '\n' ',' | sed 's/,$//')
 	info "concurrency: $V0 under stress, cycles on $cc_cyc; groups: $(for v in $cc_all; do basename "$(readlink "$(dev $v)/iommu_group")"; done | tr '\n' ' ')"
 	t0=$(date +%s)
-	vfz concurrency stress $V0 --pasid $OFF --pf $IGB --threads 4 \
+	# the VFs' Max PASID Width is no more than the host IOMMU's
+	_hw=$(host_width)
+	case $_hw in unknown | none) _hw= ;; *) _hw="--host-width $_hw" ;; esac
+	# shellcheck disable=SC2086 # an optional option
+	vfz concurrency stress $V0 --pasid $OFF --pf $IGB --threads 4 $_hw \
 		--iters $CC_ITERS --cycle "$cc_cyc" --cycles $CC_CYCLES
 	info "concurrency: $(($(date +%s) - t0)) s"
 

@@ -20,7 +20,11 @@
 #             pvp_coop sees HELD/RELEASED in order, pasid_in_use() true/false
 #             at each step, and its polite disable is refused while in use
 #  sriov      echo 0 > sriov_numvfs refused while a VF is open (igb checks
-#             pci_vfs_assigned()), works after close
+#             pci_vfs_assigned()), works after close; with VFs bound, a
+#             pvp_coop callback that takes the PF's device lock (lock_pf=1)
+#             does not deadlock igb's sriov_configure(0), which holds it
+#             while the VFs are removed (notifications come from an ordered
+#             workqueue)
 #  pfunbind   igb unbound from the PF under an open VF (it keeps the VFs);
 #             the PF's default domain changed (iommu_group/type): on 6.1
 #             intel-iommu's attach calls pci_disable_pasid() (real path):
@@ -112,6 +116,13 @@ lc_clear() { echo 1 >$LC_CO/clear 2>/dev/null; }
 lc_coop_eq() {
 	if [ "$LC_COOP" = 1 ]; then eq "$@"; else skip "$1" "pvp_coop.ko not built"; fi
 }
+# lc_events_eq <check> <want>: the notifications pvp_coop received, once
+# delivered (they come from pasid-vfio-pci's ordered workqueue, shortly
+# after the transition: wait up to 5 s for them)
+lc_events_eq() {
+	[ "$LC_COOP" != 1 ] || wait_for 5 [ "$(lc_events)" = "$2" ]
+	lc_coop_eq "$1" "$(lc_events)" "$2"
+}
 lc_dmesg() { dsince | grep -q "$1"; }
 lc_dmesg_ok() { ok "$1" "no '$2' in dmesg" lc_dmesg "$2"; }
 
@@ -192,7 +203,7 @@ lc_veto() {
 	eq "$LCS/bound/applied-at-last-unbind" "$(lc_sys)" 0x0000
 	lc_dmesg_ok "$LCS/bound/apply-message" "applying the PASID disable vetoed"
 	lc_coop_eq "$LCS/bound/in-use-unbound" "$(lc_in_use)" 0
-	lc_coop_eq "$LCS/bound/events" "$(lc_events)" "HELD:$IGB:1 RELEASED:$IGB:0"
+	lc_events_eq "$LCS/bound/events" "HELD:$IGB:1 RELEASED:$IGB:0"
 	lc_fx_enable veto/bound
 
 	# a re-enable while vetoed cancels the owed disable
@@ -244,7 +255,7 @@ lc_veto() {
 	lc_close v1
 	eq "$LCS/open/applied-at-last-close" "$(lc_sys)" 0x0000
 	lc_coop_eq "$LCS/open/in-use-closed" "$(lc_in_use)" 0
-	lc_coop_eq "$LCS/open/events" "$(lc_events)" "HELD:$IGB:1 RELEASED:$IGB:0"
+	lc_events_eq "$LCS/open/events" "HELD:$IGB:1 RELEASED:$IGB:0"
 	lc_fx_enable veto/open
 	unbind "$V0"
 	unbind "$V1"
@@ -259,6 +270,7 @@ lc_veto() {
 	eq "$LCS/off/not-vetoed" "$(lc_sys)" 0x0000
 	lc_close v0
 	lc_coop_eq "$LCS/off/in-use-closed" "$(lc_in_use)" 0
+	sleep 0.5	# none to wait for
 	lc_coop_eq "$LCS/off/no-events" "$(lc_events)" ""
 	lc_fx_enable veto/off
 	unbind "$V0"
@@ -288,9 +300,33 @@ lc_sriov() {
 		fail "$LCS/works-after-close" "sriov_numvfs refused 0 after close"
 	fi
 	ok "$LCS/vf-gone" "$V0 still exists" [ ! -e "$(dev "$V0")" ]
-	lc_coop_eq "$LCS/events" "$(lc_events)" "RELEASED:$IGB:0"
+	lc_events_eq "$LCS/events" "RELEASED:$IGB:0"
 	lc_coop_eq "$LCS/in-use" "$(lc_in_use)" 0
 	lc_sane sriov
+
+	# The notification of the last VF's removal inside igb's
+	# sriov_configure(0), which holds the PF's device lock, reaches a
+	# callback that takes that lock: delivered after it, no deadlock
+	if [ "$LC_COOP" = 1 ]; then
+		lc_vfs
+		lc_clear
+		bind "$V0" $PVP
+		bind "$V1" $PVP
+		echo 1 >$LC_CO/lock_pf
+		dmark
+		(echo 0 >"$(dev "$IGB")/sriov_numvfs"; echo "rc=$?" >/tmp/lc-numvfs.done) &
+		if wait_for 20 [ -f /tmp/lc-numvfs.done ]; then
+			pass "$LCS/pf-lock-in-callback/no-deadlock"
+		else
+			fail "$LCS/pf-lock-in-callback/no-deadlock" "sriov_numvfs=0 still blocked after 20 s (callback under the PF's lock?)"
+		fi
+		eq "$LCS/pf-lock-in-callback/numvfs-0" "$(cat /tmp/lc-numvfs.done 2>/dev/null)" rc=0
+		lc_events_eq "$LCS/pf-lock-in-callback/events" "HELD:$IGB:1 RELEASED:$IGB:0"
+		lc_dmesg_ok "$LCS/pf-lock-in-callback/took-lock" "RELEASED $IGB: took the PF's device lock"
+		echo 0 >$LC_CO/lock_pf
+		rm -f /tmp/lc-numvfs.done
+		lc_sane sriov-pf-lock
+	fi
 }
 
 # 4 (PF driver unbind) and 2 (domain change): igb unbound under an open VF

@@ -19,6 +19,9 @@
  *                     "nodev" when pf names no device
  *   disable (write 1) the polite disable: -EBUSY while the PF's PASID is in
  *                     use by VFs, else pci_disable_pasid() if it is enabled
+ *   lock_pf (0|1)     1: each notification takes the PF's device lock, as a
+ *                     PF driver serialising with its own sriov_configure()
+ *                     would (deadlocks if delivered under that lock)
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -36,6 +39,10 @@
 static char *pf;
 module_param(pf, charp, 0644);
 MODULE_PARM_DESC(pf, "PF that in_use and disable act on: DDDD:BB:DD.F");
+
+static bool lock_pf;
+module_param(lock_pf, bool, 0644);
+MODULE_PARM_DESC(lock_pf, "take the PF's device lock in each notification");
 
 static DEFINE_MUTEX(coop_lock);
 static char coop_log[COOP_LOG_SIZE];
@@ -70,6 +77,12 @@ static int coop_event(struct notifier_block *nb, unsigned long event,
 	default:
 		what = "UNKNOWN";
 		break;
+	}
+	if (READ_ONCE(lock_pf)) {
+		device_lock(&pdev->dev);
+		pr_info("%s %s: took the PF's device lock\n", what,
+			pci_name(pdev));
+		device_unlock(&pdev->dev);
 	}
 	used = pasid_vfio_pci_pasid_in_use(pdev);
 	pr_info("%s %s (in use: %d)\n", what, pci_name(pdev), used);
