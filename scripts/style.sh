@@ -16,9 +16,9 @@
 #
 # Environment:
 #   PVP_CACHE   cache root (default ${XDG_CACHE_HOME:-~/.cache}/pasid-vfio-pci)
-#   KDIR        6.1 kernel build directory for sparse (default: from
-#               scripts/kernels.sh env 6.1, else /lib/modules/6.1.0-*/build,
-#               else /usr/src/linux-headers-6.1.0-*-amd64)
+#   KDIR        6.1 kernel build directory for sparse (default: Debian's
+#               6.1 headers in the project cache, scripts/kernels.sh fetch
+#               6.1; the host's headers are not used)
 #   PVP_STYLE_E2E=0   skip tests/e2e
 set -uo pipefail
 
@@ -127,18 +127,11 @@ find_kdir() {
 		echo "$KDIR"
 		return
 	fi
-	if [ -x "$REPO/scripts/kernels.sh" ] &&
-	   envf=$("$REPO/scripts/kernels.sh" env 6.1 2>/dev/null) &&
-	   [ -f "$envf" ]; then
-		# shellcheck disable=SC1090
-		d=$(set +u; . "$envf" >/dev/null 2>&1; echo "${KDIR:-}")
-		[ -n "$d" ] && [ -f "$d/Makefile" ] && { echo "$d"; return; }
-	fi
-	while read -r d; do
-		[ -f "$d/Makefile" ] && { echo "$d"; return; }
-	done < <(printf '%s\n' /lib/modules/6.1.0-*-amd64/build \
-		 /usr/src/linux-headers-6.1.0-*-amd64 | sort -rV)
-	return 1
+	# Fetched once (the build matrix fetches it too), then cached.
+	envf=$("$REPO/scripts/kernels.sh" fetch 6.1) && [ -f "$envf" ] || return 1
+	d=$(sed -n 's/^KDIR=//p' "$envf")
+	[ -n "$d" ] && [ -f "$d/Makefile" ] || return 1
+	echo "$d"
 }
 
 # Count warnings and errors in a build log; print them
@@ -156,7 +149,7 @@ run_sparse_module() {
 		return
 	}
 	kdir=$(find_kdir) || {
-		echo "FAIL style/sparse/6.1: no 6.1 kernel headers (set KDIR)"
+		echo "FAIL style/sparse/6.1: no 6.1 kernel headers (scripts/kernels.sh fetch 6.1 failed; or set KDIR)"
 		rc=1
 		return
 	}

@@ -1,15 +1,27 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Exercise Debian's dkms with the module against every installed
-# linux-headers (/lib/modules/*/build): add, build, install, status, remove.
+# Exercise Debian's dkms with the module against the Debian kernels that
+# scripts/kernels.sh fetches into the project cache (never the host's
+# headers): add, build (signed), install, status, remove.
 #   tests/dkms.sh [srcdir]        srcdir defaults to the repository root
-# Prints PASS/FAIL dkms/<step>/<version> lines; needs root.  Everything it
-# adds to the system is removed again, also on failure.
+# PVP_DKMS_KERNELS: kernels.sh tags to use (default "6.1 6.12").
+# Prints PASS/FAIL dkms/<step>/<version> lines; needs root (dkms install).
+#
+# The host is left alone: dkms runs on private trees in a scratch directory
+# (--dkmstree, --sourcetree, --installtree), builds against the cached
+# headers (--kernelsourcedir), signs with a scratch key (sign_file,
+# mok_signing_key, mok_certificate from the environment) and runs no
+# depmod (--no-depmod).  Nothing goes to /usr/src, /var/lib/dkms or
+# /lib/modules, as the last check (dkms/host-untouched) confirms.  Installing
+# into the real /lib/modules, depmod and purging are tested by tests/pkg.sh,
+# in a clean bookworm root.
 set -euo pipefail
 
 top=${1:-$(dirname "$0")/..}
 top=$(cd "$top" && pwd)
+kernels=$(cd "$(dirname "$0")/.." && pwd)/scripts/kernels.sh
+tags=${PVP_DKMS_KERNELS:-6.1 6.12}
 [ "$(id -u)" = 0 ] || { echo "FAIL dkms/setup: needs root"; exit 1; }
 command -v dkms >/dev/null || { echo "FAIL dkms/setup: dkms is not installed"; exit 1; }
 unset MAKEFLAGS MAKELEVEL MFLAGS MAKEOVERRIDES
@@ -23,95 +35,43 @@ name=$(conf PACKAGE_NAME)
 ver=$(conf PACKAGE_VERSION)
 mod=$(conf 'BUILT_MODULE_NAME\[0\]')
 mod=${mod:-$name}
+dest=$(conf 'DEST_MODULE_LOCATION\[0\]')
 if [ -z "$name" ] || [ -z "$ver" ]; then
 	echo "FAIL dkms/setup: dkms.conf lacks PACKAGE_NAME/PACKAGE_VERSION"
 	exit 1
 fi
-usrsrc=/usr/src/$name-$ver
 
 pass=0 fail=0
 tail_log() { sed 's/^/    /' "$1" | tail -n "${2:-25}" >&2; }
-ok() { echo "PASS dkms/$1"; pass=$((pass + 1)); }
+# ok <step> [detail]
+ok() {
+	echo "PASS dkms/$1${2:+ ($2)}"
+	pass=$((pass + 1))
+}
 ko() {
 	echo "FAIL dkms/$1${2:+: $2}"
 	fail=$((fail + 1))
 }
 
-# Kernels with installed headers.
-kvers() {
-	local b
-	for b in /lib/modules/*/build; do
-		[ -f "$b/Makefile" ] && basename "$(dirname "$b")"
-	done
-	return 0
+# What of the host dkms could touch: its trees, the module directories
+# (depmod's files among them) and the default signing key.
+host_state() {
+	find /usr/src /var/lib/dkms /lib/modules -maxdepth 2 -printf '%p %y %s %T@\n' 2>/dev/null | sort
+	find /lib/modules -name "$mod.ko*" 2>/dev/null
 }
+host_before=$(host_state)
 
-# No headers at all: install bookworm's and bookworm-backports' 6.12.
-install_headers() {
-	echo "dkms.sh: no kernel headers installed; installing them" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	local bpo hdr alog
-	alog=$(mktemp)
-	apt-get -q update >"$alog" 2>&1 || { tail_log "$alog"; return 1; }
-	bpo=$(apt-cache madison linux-headers-amd64 |
-		awk -F'|' '$3 ~ /bookworm-backports/ { gsub(/ /, "", $2); print $2; exit }')
-	hdr=$(apt-cache show "linux-headers-amd64=$bpo" | sed -n 's/^Depends: //p' |
-		grep -o 'linux-headers-6\.12[^ ,]*-amd64' | head -n 1)
-	if ! apt-get -qy install --no-install-recommends linux-headers-amd64 \
-		"$hdr/bookworm-backports" >>"$alog" 2>&1; then
-		tail_log "$alog"
-		return 1
-	fi
-	rm -f "$alog"
-}
-
-# What /lib/modules/<kver> held before, to undo depmod's files afterwards.
-declare -A before
-snapshot() {
-	local k
-	for k in "$@"; do
-		before[$k]=$(find "/lib/modules/$k" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort)
-	done
-}
-
-cleanup() {
-	set +e
-	dkms remove "$name/$ver" --all >/dev/null 2>&1
-	rm -rf "$usrsrc" "/var/lib/dkms/$name/$ver"
-	rmdir "/var/lib/dkms/$name" 2>/dev/null
-	local k f
-	for k in "${!before[@]}"; do
-		rm -f "/lib/modules/$k/updates/dkms/$mod".ko*
-		rmdir "/lib/modules/$k/updates/dkms" "/lib/modules/$k/updates" 2>/dev/null
-		# depmod's index files where there were none before.
-		find "/lib/modules/$k" -mindepth 1 -maxdepth 1 -name 'modules.*' -printf '%f\n' |
-			while read -r f; do
-				grep -qxF "$f" <<<"${before[$k]}" || rm -f "/lib/modules/$k/$f"
-			done
-	done
-	# dkms makes a signing key on first use; drop it if this run made it.
-	[ -n "$had_mok" ] || rm -f /var/lib/dkms/mok.key /var/lib/dkms/mok.pub
-}
-
-mapfile -t ks < <(kvers)
-if [ ${#ks[@]} -eq 0 ]; then
-	install_headers || { echo "FAIL dkms/setup: installing kernel headers"; exit 1; }
-	mapfile -t ks < <(kvers)
-fi
-[ ${#ks[@]} -gt 0 ] || { echo "FAIL dkms/setup: no kernel headers"; exit 1; }
-
-# A leftover of an earlier run would make "dkms add" fail.
-if [ -e "$usrsrc" ] || [ -e "/var/lib/dkms/$name/$ver" ]; then
-	echo "dkms.sh: removing an existing $name/$ver first" >&2
-	dkms remove "$name/$ver" --all >/dev/null 2>&1 || true
-	rm -rf "$usrsrc" "/var/lib/dkms/$name/$ver"
-fi
-snapshot "${ks[@]}"
-had_mok=$(ls /var/lib/dkms/mok.key 2>/dev/null || true)
-trap cleanup EXIT
+# Private trees.  mok.key/mok.pub: dkms makes them (openssl) on first use.
+w=$(mktemp -d "${TMPDIR:-/tmp}/pvp-dkms.XXXXXX")
+trap 'rm -rf --one-file-system "$w"' EXIT
+mkdir -p "$w/src/$name-$ver" "$w/dkms" "$w/modules" "$w/tmp"
+log=$w/log
+D=(dkms --dkmstree "$w/dkms" --sourcetree "$w/src" --installtree "$w/modules")
+export TMPDIR=$w/tmp
+# Not set by /etc/dkms/framework.conf on Debian; dkms takes them from here.
+export mok_signing_key=$w/mok.key mok_certificate=$w/mok.pub
 
 # Copy the sources only (git's view when $top is a work tree).
-mkdir -p "$usrsrc"
 if [ "$(git -C "$top" rev-parse --show-toplevel 2>/dev/null)" = "$top" ]; then
 	git -C "$top" ls-files -z -co --exclude-standard |
 		(cd "$top" && while IFS= read -r -d '' f; do
@@ -121,51 +81,83 @@ else
 	tar -C "$top" --exclude=.git --exclude='*.o' --exclude='*.ko' \
 		--exclude='.*.cmd' --exclude='*.mod' --exclude='*.mod.c' \
 		--exclude=Module.symvers --exclude=modules.order --exclude='.build-*' -cf - .
-fi | tar -C "$usrsrc" -xf -
+fi | tar -C "$w/src/$name-$ver" -xf -
 
-log=$(mktemp)
-trap 'cleanup; rm -f "$log"' EXIT
+# The kernels: KVER and KDIR of each tag, from the cache.
+kvers=() kdirs=() ktags=()
+for tag in $tags; do
+	if ! envf=$("$kernels" fetch "$tag" 2>"$log"); then
+		ko "fetch/$tag" "scripts/kernels.sh fetch $tag failed"
+		tail_log "$log" 10
+		continue
+	fi
+	kv=$(sed -n 's/^KVER=//p' "$envf")
+	kd=$(sed -n 's/^KDIR=//p' "$envf")
+	if [ -n "$(sed -n 's/^CHROOT=//p' "$envf")" ] || [ ! -f "$kd/Makefile" ]; then
+		ko "fetch/$tag" "no headers usable from the host in $envf"
+		continue
+	fi
+	kvers+=("$kv") kdirs+=("$kd") ktags+=("$tag")
+done
+[ ${#kvers[@]} -gt 0 ] || { echo "dkms: $pass passed, $((fail + 1)) failed"; echo "FAIL dkms/setup: no kernel"; exit 1; }
 
-if dkms add "$name/$ver" >"$log" 2>&1; then ok "add/$ver"; else ko "add/$ver"; tail_log "$log"; fi
+if "${D[@]}" add "$name/$ver" >"$log" 2>&1; then ok "add/$ver"; else ko "add/$ver"; tail_log "$log"; fi
 
-for k in "${ks[@]}"; do
-	if dkms build "$name/$ver" -k "$k" >"$log" 2>&1; then
-		ok "build/$k"
+for i in "${!kvers[@]}"; do
+	k=${kvers[$i]} kd=${kdirs[$i]} tag=${ktags[$i]}
+	kopt=(-k "$k" --kernelsourcedir "$kd")
+	# The kernel's own sign-file (headers' scripts/ -> linux-kbuild).
+	export sign_file=$kd/scripts/sign-file
+	if "${D[@]}" build "$name/$ver" "${kopt[@]}" >"$log" 2>&1; then
+		ok "build/$k" "$tag, ${kd/#"$HOME"/\~}"
 	else
 		ko "build/$k"
 		tail_log "$log" 10
-		mk=/var/lib/dkms/$name/$ver/build/make.log
+		mk=$w/dkms/$name/$ver/build/make.log
 		[ ! -f "$mk" ] || tail_log "$mk"
 		continue
 	fi
-	if dkms install "$name/$ver" -k "$k" >"$log" 2>&1; then
-		f=$(find "/lib/modules/$k/updates/dkms" -name "$mod.ko*" 2>/dev/null | head -n 1)
-		vm=$( [ -z "$f" ] || modinfo -F vermagic "$f" 2>/dev/null | cut -d' ' -f1)
+	mkdir -p "$w/modules/$k"
+	if "${D[@]}" install "$name/$ver" "${kopt[@]}" --no-depmod >"$log" 2>&1; then
+		f=$(find "$w/modules/$k$dest" -name "$mod.ko*" 2>/dev/null | head -n 1)
+		mi() { modinfo -F "$1" "$f" 2>/dev/null | paste -sd' ' -; }
+		why=()
 		if [ -z "$f" ]; then
-			ko "install/$k" "no $mod.ko* in /lib/modules/$k/updates/dkms"
-		elif [ "$vm" != "$k" ]; then
-			ko "install/$k" "vermagic of ${f##*/} is '$vm'"
+			why+=("no $mod.ko* in <installtree>/$k$dest")
 		else
-			ok "install/$k"
+			[ "$(mi vermagic | cut -d' ' -f1)" = "$k" ] || why+=("vermagic of ${f##*/} is '$(mi vermagic)'")
+			[ "$(mi signer)" = "DKMS module signing key" ] || why+=("signer of ${f##*/} is '$(mi signer)' (sign-file: $sign_file)")
+		fi
+		if [ ${#why[@]} -eq 0 ]; then
+			ok "install/$k" "$dest/${f##*/}, signed, $(mi sig_hashalgo)"
+		else
+			ko "install/$k" "$(IFS=';'; echo "${why[*]}")"
 		fi
 	else
 		ko "install/$k"
 		tail_log "$log"
 	fi
-	st=$(dkms status "$name/$ver" -k "$k" 2>&1 || true)
+	st=$("${D[@]}" status "$name/$ver" -k "$k" 2>&1 || true)
 	if grep -q ': installed' <<<"$st"; then ok "status/$k"; else ko "status/$k" "$st"; fi
 done
 
-if dkms remove "$name/$ver" --all >"$log" 2>&1; then
+if "${D[@]}" remove "$name/$ver" --all --no-depmod >"$log" 2>&1; then
 	left=$(
-		dkms status "$name" 2>/dev/null
-		find /lib/modules/*/updates -name "$mod.ko*" 2>/dev/null
-		[ ! -e "/var/lib/dkms/$name/$ver" ] || echo "/var/lib/dkms/$name/$ver"
+		"${D[@]}" status "$name" 2>/dev/null
+		find "$w/modules" -name "$mod.ko*" 2>/dev/null
+		[ ! -e "$w/dkms/$name/$ver" ] || echo "<dkmstree>/$name/$ver"
 	)
 	if [ -z "$left" ]; then ok "remove/$ver"; else ko "remove/$ver" "left: $(echo "$left" | tr '\n' ' ')"; fi
 else
 	ko "remove/$ver"
 	tail_log "$log"
+fi
+
+changed=$(diff <(echo "$host_before") <(host_state) | grep '^[<>]' | head -n 5 || true)
+if [ -z "$changed" ]; then
+	ok host-untouched "/usr/src, /var/lib/dkms, /lib/modules as before"
+else
+	ko host-untouched "$(echo "$changed" | tr '\n' ' ')"
 fi
 
 echo "dkms: $pass passed, $fail failed"

@@ -7,16 +7,22 @@
 # DKMS build and sign the module, inspect it, purge the package and check
 # that nothing is left; then "make install" and "make uninstall" from the
 # source tree in the same root, and, against a Debian kernel's vfio
-# modules, what modprobe loads first and what libvirt would pick.
+# modules, what modprobe loads first and what libvirt would pick.  Last,
+# scripts/ci-deps.sh runs in a second overlay of the root, twice: it must
+# install no kernel image and no kernel headers, and the second run must
+# change nothing.
 #
 #   tests/pkg.sh [--deb FILE]     --deb: test FILE instead of building one
 #
 # The root ($PVP_CACHE/roots/bookworm: debootstrap --variant=minbase plus
 # linux-headers-amd64, dkms and openssl, all from bookworm) is made once and
 # reused while $PVP_CACHE/roots/bookworm.stamp matches its recipe.  Each run
-# works on a throwaway overlay of it, in a private mount namespace: the
-# cached root is never changed and nothing stays mounted.  No network is
-# needed once the root exists.
+# works on throwaway overlays of it, in private mount namespaces: the
+# cached root is never changed and nothing stays mounted.  Once the root
+# exists only the ci-deps step needs the network (Debian's archive: apt-get
+# update; the .debs it installs are kept in $PVP_CACHE/pkg-debs; its
+# output and log go to $LOGDIR/ci-deps.{out,log}); PVP_PKG_CI_DEPS=0 skips
+# that step.
 # Prints PASS/FAIL pkg/<step> lines and "pkg: N passed, N failed"; needs root.
 set -euo pipefail
 
@@ -220,12 +226,100 @@ make_install() {
 	verdict make-uninstall make-uninstall
 }
 
+# ci_deps <work dir>: scripts/ci-deps.sh in a fresh overlay of the root,
+# twice.  The first run installs the tools (exit 0) and adds the
+# bookworm-backports source, saying so; no linux-image-* may be installed
+# afterwards and the linux-headers-* must be those the root had.  The second
+# run must say "already installed" and leave dpkg -l and the sources as
+# they were.
+ci_deps() {
+	local work=$1/ci log=$1/ci/log why=() out t0 t1 t2 rc
+	local bpo=/etc/apt/sources.list.d/bookworm-backports.sources
+	MNT=$work/mnt
+	mkdir -p "$MNT" "$work/upper" "$work/ovl" "$PVP_CACHE/pkg-debs"
+	mount -t overlay overlay \
+		-o "lowerdir=$ROOT,upperdir=$work/upper,workdir=$work/ovl" "$MNT"
+	mount -t proc proc "$MNT/proc"
+	mount --rbind /dev "$MNT/dev"
+	mount -t tmpfs tmpfs "$MNT/tmp"
+	# Downloads are kept for the next run (one run at a time uses them).
+	mount --bind "$PVP_CACHE/pkg-debs" "$MNT/var/cache/apt/archives"
+	exec 7>"$PVP_CACHE/pkg-debs.lock"
+	flock 7
+	cp -L /etc/resolv.conf "$MNT/etc/resolv.conf" 2>/dev/null || true
+	# No service starts in the root.
+	printf '#!/bin/sh\nexit 101\n' >"$MNT/usr/sbin/policy-rc.d"
+	chmod 755 "$MNT/usr/sbin/policy-rc.d"
+	cp "$top/scripts/ci-deps.sh" "$MNT/tmp/ci-deps.sh"
+	# shellcheck disable=SC2016 # dpkg-query formats
+	kpkgs() {
+		{ in_root dpkg-query -W -f '${db:Status-Abbrev} ${Package} ${Version}\n' "$1" 2>/dev/null || true; } |
+			sed -n 's/^ii  //p' | sort
+	}
+	local hdr0 hdr1 img l1 l2 src1 src2 boot
+	hdr0=$(kpkgs 'linux-headers-*')
+
+	# 1. The first run: the tools.
+	t0=$SECONDS rc=0
+	in_root /tmp/ci-deps.sh >"$log" 2>&1 || rc=$?
+	t1=$((SECONDS - t0))
+	cp "$MNT/tmp/pasid-vfio-pci-ci-deps.log" "$LOGDIR/ci-deps.log" 2>/dev/null || true
+	out=$(cat "$log")
+	{ echo "# first run, exit $rc"; cat "$log"; } >"$LOGDIR/ci-deps.out"
+	if [ $rc -ne 0 ]; then
+		ko ci-deps "exit $rc after $t1 s: $(tail -n 1 "$log") (log: $LOGDIR/ci-deps.log)"
+		if [ -s "$LOGDIR/ci-deps.log" ]; then tail_log "$LOGDIR/ci-deps.log"; else tail_log "$log"; fi
+		return 1
+	fi
+	ok "ci-deps (first run in $t1 s: $(sed -n 's/^ci-deps: ok, \([0-9]*\) packages newly installed.*/\1 packages newly installed/p' <<<"$out"))"
+
+	# 2. No kernel: no image, the same headers, nothing in /boot.
+	img=$(kpkgs 'linux-image-*')
+	hdr1=$(kpkgs 'linux-headers-*')
+	[ -z "$img" ] || why+=("installed $(echo "$img" | cut -d' ' -f1 | paste -sd' ' -)")
+	[ "$hdr0" = "$hdr1" ] || why+=("linux-headers-* before: '$(echo "$hdr0" | paste -sd, -)', after: '$(echo "$hdr1" | paste -sd, -)'")
+	boot=$(cd "$MNT/boot" 2>/dev/null && find . -mindepth 1 -maxdepth 1 -printf '%f ')
+	[ -z "$boot" ] || why+=("/boot holds $boot")
+	verdict ci-deps-no-kernel "ci-deps-no-kernel (no linux-image-*, headers as before: $(echo "$hdr1" | cut -d' ' -f1 | paste -sd' ' -), /boot empty)"
+
+	# 3. What it changed besides packages: the backports source, said so.
+	why=()
+	[ -f "$MNT$bpo" ] || why+=("no $bpo")
+	grep -qF "added $bpo" <<<"$out" || why+=("did not say that it added $bpo: '$(paste -sd' ' - <<<"$out")'")
+	grep -q '^ci-deps: ok, ' <<<"$out" || why+=("no 'ci-deps: ok' line")
+	verdict ci-deps-says "ci-deps-says ($(grep -c . <<<"$out") lines: the source it added, what it installed)"
+
+	# 4. The second run: a no-op.
+	why=()
+	l1=$(in_root dpkg -l)
+	src1=$(cd "$MNT/etc/apt" && find . -type f -print0 | sort -z | xargs -0 md5sum)
+	t0=$SECONDS rc=0
+	in_root /tmp/ci-deps.sh >"$log" 2>&1 || rc=$?
+	t2=$((SECONDS - t0))
+	l2=$(in_root dpkg -l)
+	{ echo "# second run, exit $rc"; cat "$log"; } >>"$LOGDIR/ci-deps.out"
+	src2=$(cd "$MNT/etc/apt" && find . -type f -print0 | sort -z | xargs -0 md5sum)
+	[ $rc -eq 0 ] || why+=("exit $rc: $(tail -n 1 "$log")")
+	grep -q '^ci-deps: all .*already installed' "$log" ||
+		why+=("no 'already installed' line: '$(paste -sd' ' - <"$log")'")
+	[ "$l1" = "$l2" ] || why+=("dpkg -l changed: $(diff <(echo "$l1") <(echo "$l2") | grep '^[<>]' | head -n 3 | paste -sd' ' -)")
+	[ "$src1" = "$src2" ] || why+=("/etc/apt changed")
+	verdict ci-deps-again "ci-deps-again (no-op in $t2 s: $(head -n 1 "$log"))"
+}
+
 if [ "${1:-}" = --inner ]; then
 	VERSION=$4
 	SRC=$top
 	rc=0
 	inner "$2" "$3" || rc=$?
 	[ -f "$2/counts" ] || echo "$pass $fail" >"$2/counts"
+	exit $rc
+fi
+if [ "${1:-}" = --inner-ci ]; then
+	LOGDIR=$3
+	rc=0
+	ci_deps "$2" || rc=$?
+	echo "$pass $fail" >"$2/ci-counts"
 	exit $rc
 fi
 
@@ -258,9 +352,10 @@ KO() {
 	outer_fail=$((outer_fail + 1))
 }
 summary() {
-	local p=$outer_pass f=$outer_fail ip=0 if=0
+	local p=$outer_pass f=$outer_fail ip=0 if=0 cp=0 cf=0
 	[ ! -f "$work/counts" ] || read -r ip if <"$work/counts"
-	p=$((p + ip)) f=$((f + if))
+	[ ! -f "$work/ci-counts" ] || read -r cp cf <"$work/ci-counts"
+	p=$((p + ip + cp)) f=$((f + if + cf))
 	echo "pkg: $p passed, $f failed in $((SECONDS - t_start)) s (root: $root_how)"
 	[ "$f" -eq 0 ]
 }
@@ -431,6 +526,13 @@ else
 	else
 		OK "libvirt-alias (modules.alias of $kv: $order; libvirt picks $pick, or plain vfio-pci where it is built in)"
 	fi
+fi
+# 5. scripts/ci-deps.sh in a clean root: tools only, idempotent.
+if [ "${PVP_PKG_CI_DEPS:-1}" = 0 ]; then
+	echo "SKIP pkg/ci-deps: PVP_PKG_CI_DEPS=0"
+else
+	mkdir -p "$work/ci"
+	unshare --mount --propagation private -- "$self" --inner-ci "$work" "$LOGDIR" || rc=1
 fi
 summary || rc=1
 exit $rc
