@@ -240,7 +240,10 @@ build_initramfs() {
 # Debian's), and freed/fresh 4 KiB kmalloc objects poisoned, where vfio's
 # vconfig comes from: memory vfio never initialised reads as poison, not 0
 # (case e's head placement checks it).
-POISON="init_on_alloc=0 slub_debug=P,kmalloc-4k,kmalloc-cg-4k"
+BOOT_ARGS="init_on_alloc=0 slub_debug=P,kmalloc-4k,kmalloc-cg-4k"
+# The cases read the kernel log since a mark by line count (dmark/dsince):
+# a log that wraps would shift them, so it must hold a whole boot's.
+BOOT_ARGS="$BOOT_ARGS log_buf_len=16M"
 # pvp.cases= of the boots (run_kernel sets it per kernel)
 BOOT_CASES=${PVP_CASES:-all}
 
@@ -259,7 +262,7 @@ boot() {
 		-accel tcg -cpu max -smp 1 -machine q35 -m 1024 -nodefaults \
 		-display none -serial stdio -no-reboot \
 		-kernel "$VMLINUZ" -initrd "$w/initramfs.cpio" \
-		-append "console=ttyS0 intel_iommu=on panic=-1 mitigations=off $POISON pvp.kernel=$tag pvp.mode=$mode pvp.cases=$BOOT_CASES ${PVP_APPEND:-} $extra" \
+		-append "console=ttyS0 intel_iommu=on panic=-1 mitigations=off $BOOT_ARGS pvp.kernel=$tag pvp.mode=$mode pvp.cases=$BOOT_CASES ${PVP_APPEND:-} $extra" \
 		-device "$iommu" \
 		-device pcie-root-port,id=rp1,chassis=1,slot=1 -device igb,bus=rp1 \
 		-device pcie-root-port,id=rp2,chassis=2,slot=2 -device nvme-subsys,id=s0 \
