@@ -80,6 +80,7 @@ static uint16_t vf_cap(uint16_t pfcap, uint16_t pfctrl)
 		cap = (cap & ~0x1f00) | host_width << 8;
 	return cap;
 }
+
 #define MAX_DEVS	16
 #define MAX_FOCUS	4
 #define REC_MAGIC	0x315a5546505650ULL	/* "PVPFUZ1" */
