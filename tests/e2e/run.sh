@@ -453,6 +453,12 @@ fi
 for tag in ${PVP_KERNELS:-6.1 6.12 7.3 6.12-rt}; do
 	run_kernel "$tag"
 done
+# The kernel with iommufd is built from source (kernels.sh fetch
+# 7.3-iommufd): opt-in, until a cold run of the whole suite can afford it.
+if [ -z "${PVP_KERNELS:-}" ]; then
+	echo "SKIP 7.3-iommufd/host/not-default: Debian has no kernel with iommufd; this one is built from Debian's source and config (about 20 min cold on 2 cores), more than a cold CI run can add yet; PVP_KERNELS=7.3-iommufd runs it"
+	TOTAL_S=$((TOTAL_S + 1))
+fi
 [ -z "$RUN_LOGS" ] || echo "logs of failed boots:$RUN_LOGS"
 echo "e2e took $((SECONDS - T0)) s"
 echo "$TOTAL_P passed, $TOTAL_F failed, $TOTAL_S skipped"
