@@ -28,10 +28,15 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <dirent.h>
 #include <unistd.h>
 #include <linux/vfio.h>
+
+#ifndef BIT
+#define BIT(n) (1U << (n))
+#endif
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -64,6 +69,90 @@ struct iommu_ioas_alloc {
 
 #define IOMMU_IOAS_ALLOC _IO(';', 0x81)
 #endif
+#ifndef IOMMU_DESTROY
+struct iommu_destroy {
+	uint32_t size;
+	uint32_t id;
+};
+
+#define IOMMU_DESTROY _IO(';', 0x80)
+#endif
+#ifndef IOMMU_IOAS_MAP
+struct iommu_ioas_map {
+	uint32_t size;
+	uint32_t flags;
+	uint32_t ioas_id;
+	uint32_t __reserved;
+	uint64_t user_va;
+	uint64_t length;
+	uint64_t iova;
+};
+
+#define IOMMU_IOAS_MAP_WRITEABLE BIT(1)
+#define IOMMU_IOAS_MAP_READABLE BIT(2)
+#define IOMMU_IOAS_MAP _IO(';', 0x85)
+#endif
+#ifndef IOMMU_HWPT_ALLOC
+/* 6.11 layout (fault_id); the kernel takes any size from 6.6's on */
+struct iommu_hwpt_alloc {
+	uint32_t size;
+	uint32_t flags;
+	uint32_t dev_id;
+	uint32_t pt_id;
+	uint32_t out_hwpt_id;
+	uint32_t __reserved;
+	uint32_t data_type;
+	uint32_t data_len;
+	uint64_t data_uptr;
+	uint32_t fault_id;
+	uint32_t __reserved2;
+};
+
+#define IOMMU_HWPT_ALLOC _IO(';', 0x89)
+#endif
+#ifndef IOMMU_HWPT_ALLOC_PASID
+#define IOMMU_HWPT_ALLOC_PASID BIT(3)	/* 6.15 */
+#endif
+/*
+ * IOMMU_GET_HW_INFO as of 6.15 (out_max_pasid_log2 took a byte of the
+ * reserved field): own name, older headers have the older layout.
+ */
+struct hw_info {
+	uint32_t size;
+	uint32_t flags;
+	uint32_t dev_id;
+	uint32_t data_len;
+	uint64_t data_uptr;
+	uint32_t out_data_type;
+	uint8_t out_max_pasid_log2;
+	uint8_t __reserved[3];
+	uint64_t out_capabilities;
+};
+
+#define HW_INFO_IOCTL _IO(';', 0x8a)	/* IOMMU_GET_HW_INFO */
+#define HW_CAP_PCI_PASID_EXEC BIT(1)
+#define HW_CAP_PCI_PASID_PRIV BIT(2)
+/*
+ * VFIO_DEVICE_{ATTACH,DETACH}_IOMMUFD_PT with 6.15's PASID field: own names,
+ * 6.6-6.14 headers have the structs without it.  _IO ioctls: no size in
+ * the number, argsz says which fields there are.
+ */
+struct pt_attach {
+	uint32_t argsz;
+	uint32_t flags;
+	uint32_t pt_id;
+	uint32_t pasid;
+};
+
+struct pt_detach {
+	uint32_t argsz;
+	uint32_t flags;
+	uint32_t pasid;
+};
+
+#define PT_ATTACH_IOCTL _IO(VFIO_TYPE, VFIO_BASE + 19)
+#define PT_DETACH_IOCTL _IO(VFIO_TYPE, VFIO_BASE + 20)
+#define PT_FLAG_PASID BIT(0)	/* VFIO_DEVICE_{ATTACH,DETACH}_PASID */
 
 #define CFG_SIZE 4096
 #define NDW (CFG_SIZE / 4)
@@ -72,6 +161,14 @@ struct iommu_ioas_alloc {
 
 enum mode { MODE_TYPE1, MODE_IOMMUFD, MODE_SYSFS };
 
+/* A PASID attached by this client: its own IOAS, mapped page and HWPT */
+struct pasid_pt {
+	uint32_t pasid, ioas, hwpt;
+	void *buf;
+};
+
+#define MAX_PASIDS 16
+
 struct dev {
 	char bdf[64];
 	enum mode mode;
@@ -79,6 +176,10 @@ struct dev {
 	off_t cfg;		/* config region offset in the device fd */
 	uint64_t cfg_size;
 	uint32_t flags;		/* vfio_device_info.flags */
+	uint32_t dev_id, ioas_id;	/* iommufd: bound device, RID's IOAS */
+	uint32_t rid_hwpt;	/* iommufd: the RID's PASID-compatible HWPT */
+	struct pasid_pt pt[MAX_PASIDS];
+	int npt;
 };
 
 static const char *prefix = "";	/* -n NAME: prefix of check names */
@@ -89,6 +190,20 @@ static int skipped;
 static void pass(const char *c)
 {
 	printf("PASS %s%s\n", prefix, c);
+	fflush(stdout);
+}
+
+/* A PASS line that says why, e.g. the expected error */
+static void __attribute__((format(printf, 2, 3))) pass_why(const char *c,
+							   const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("PASS %s%s: ", prefix, c);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
 	fflush(stdout);
 }
 
@@ -273,10 +388,12 @@ static int open_iommufd(struct dev *d, char *why, size_t wl)
 		snprintf(why, wl, "VFIO_DEVICE_BIND_IOMMUFD: %s", strerror(errno));
 		return -1;
 	}
+	d->dev_id = bind.out_devid;
 	if (ioctl(d->iommufd, IOMMU_IOAS_ALLOC, &ioas)) {
 		snprintf(why, wl, "IOMMU_IOAS_ALLOC: %s", strerror(errno));
 		return -1;
 	}
+	d->ioas_id = ioas.out_ioas_id;
 	at.pt_id = ioas.out_ioas_id;
 	if (ioctl(d->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at)) {
 		snprintf(why, wl, "VFIO_DEVICE_ATTACH_IOMMUFD_PT: %s", strerror(errno));
@@ -309,6 +426,9 @@ static int dev_info(struct dev *d, char *why, size_t wl)
 	d->cfg_size = ri.size;
 	return 0;
 }
+
+/* Name of the SKIP/FAIL line when the open fails (default open-<mode>) */
+static const char *open_name;
 
 /* Open @bdf; on failure print FAIL (or SKIP for a missing iommufd) and exit */
 static void dev_open(struct dev *d, const char *bdf, enum mode mode)
@@ -343,17 +463,29 @@ static void dev_open(struct dev *d, const char *bdf, enum mode mode)
 	} else {
 		r = open_iommufd(d, why, sizeof(why));
 		if (r == 1) {
-			skip("open-iommufd", "%s", why);
+			skip(open_name ?: "open-iommufd", "%s", why);
 			exit(0);
 		}
 	}
 	if (!r)
 		r = dev_info(d, why, sizeof(why));
 	if (r) {
-		fail(mode == MODE_TYPE1 ? "open-type1" : "open-iommufd", "%s: %s",
-		     bdf, why);
+		fail(open_name ?: (mode == MODE_TYPE1 ? "open-type1" : "open-iommufd"),
+		     "%s: %s", bdf, why);
 		exit(1);
 	}
+}
+
+/* Forget the PASIDs attached (closing /dev/iommu frees their objects) */
+static void dev_forget_pasids(struct dev *d)
+{
+	int i;
+
+	for (i = 0; i < d->npt; i++)
+		if (d->pt[i].buf)
+			munmap(d->pt[i].buf, sysconf(_SC_PAGESIZE));
+	d->npt = 0;
+	d->rid_hwpt = 0;
 }
 
 /* Close only the device fd and get it again: close_device + open_device */
@@ -361,6 +493,7 @@ static int dev_reopen(struct dev *d, char *why, size_t wl)
 {
 	if (d->mode == MODE_SYSFS)
 		return 0;
+	dev_forget_pasids(d);
 	close(d->fd);
 	d->fd = -1;
 	if (d->mode == MODE_TYPE1)
@@ -372,6 +505,7 @@ static int dev_reopen(struct dev *d, char *why, size_t wl)
 
 static void dev_close(struct dev *d)
 {
+	dev_forget_pasids(d);
 	if (d->fd >= 0)
 		close(d->fd);
 	if (d->iommufd >= 0)
@@ -877,6 +1011,379 @@ static int cmd_hold(struct dev *d, int req, long secs)
 	return 3;
 }
 
+/* ---- iommufd: hardware info and PASID attach */
+static const struct {
+	int e;
+	const char *name;
+} errnames[] = {
+	{ EINVAL, "EINVAL" }, { EOPNOTSUPP, "EOPNOTSUPP" }, { EBUSY, "EBUSY" },
+	{ ENODEV, "ENODEV" }, { ENOENT, "ENOENT" }, { EPERM, "EPERM" },
+	{ EACCES, "EACCES" }, { EFAULT, "EFAULT" }, { ENOMEM, "ENOMEM" },
+	{ ENOSPC, "ENOSPC" }, { EEXIST, "EEXIST" }, { ENXIO, "ENXIO" },
+	{ EIO, "EIO" }, { ENOTTY, "ENOTTY" }, { ERANGE, "ERANGE" },
+	{ EAGAIN, "EAGAIN" }, { E2BIG, "E2BIG" }, { EOVERFLOW, "EOVERFLOW" },
+};
+
+static const char *errno_name(int e)
+{
+	static char buf[32];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(errnames); i++)
+		if (errnames[i].e == e)
+			return errnames[i].name;
+	snprintf(buf, sizeof(buf), "errno %d", e);
+	return buf;
+}
+
+/* "EINVAL" or a number */
+static int errno_parse(const char *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(errnames); i++)
+		if (!strcmp(s, errnames[i].name))
+			return errnames[i].e;
+	return num(s);
+}
+
+/* Each returns 0 or -errno */
+static int obj_destroy(struct dev *d, uint32_t id)
+{
+	struct iommu_destroy ds = { .size = sizeof(ds), .id = id };
+
+	return ioctl(d->iommufd, IOMMU_DESTROY, &ds) ? -errno : 0;
+}
+
+static int ioas_new(struct dev *d, uint32_t *id)
+{
+	struct iommu_ioas_alloc a = { .size = sizeof(a) };
+
+	if (ioctl(d->iommufd, IOMMU_IOAS_ALLOC, &a))
+		return -errno;
+	*id = a.out_ioas_id;
+	return 0;
+}
+
+/* Map one page of fresh anonymous memory, readable and writeable */
+static int ioas_map_page(struct dev *d, uint32_t ioas, void **buf,
+			 uint64_t *iova)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	struct iommu_ioas_map m = {
+		.size = sizeof(m),
+		.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE,
+		.ioas_id = ioas,
+		.length = pg,
+	};
+	void *p = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	memset(p, 0x5a, pg);
+	m.user_va = (uintptr_t)p;
+	if (ioctl(d->iommufd, IOMMU_IOAS_MAP, &m)) {
+		int e = errno;
+
+		munmap(p, pg);
+		return -e;
+	}
+	*buf = p;
+	*iova = m.iova;
+	return 0;
+}
+
+/* A paging HWPT on @ioas for the bound device, with @flags */
+static int hwpt_new(struct dev *d, uint32_t ioas, uint32_t flags, uint32_t *id)
+{
+	struct iommu_hwpt_alloc h = {
+		.size = sizeof(h), .flags = flags, .dev_id = d->dev_id,
+		.pt_id = ioas,
+	};
+
+	if (ioctl(d->iommufd, IOMMU_HWPT_ALLOC, &h))
+		return -errno;
+	*id = h.out_hwpt_id;
+	return 0;
+}
+
+/*
+ * The RID onto a PASID-compatible HWPT of its IOAS (an attach over an
+ * attached RID replaces its HWPT).  iommufd attaches a PASID only where the
+ * RID's domain is PASID-compatible too, and IOAS attaches (the normal open)
+ * get automatic domains, which are not: include/uapi/linux/iommufd.h,
+ * IOMMU_HWPT_ALLOC_PASID.  Once per open.
+ */
+static int rid_pasid_compat(struct dev *d, char *why, size_t wl)
+{
+	struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at) };
+	uint32_t id = 0;
+	int r;
+
+	if (d->rid_hwpt)
+		return 0;
+	r = hwpt_new(d, d->ioas_id, IOMMU_HWPT_ALLOC_PASID, &id);
+	if (r) {
+		snprintf(why, wl, "IOMMU_HWPT_ALLOC(ALLOC_PASID) on IOAS %u: %s (%s)",
+			 d->ioas_id, strerror(-r), errno_name(-r));
+		return r;
+	}
+	at.pt_id = id;
+	if (ioctl(d->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at)) {
+		r = -errno;
+		snprintf(why, wl, "VFIO_DEVICE_ATTACH_IOMMUFD_PT (RID to HWPT %u): %s (%s)",
+			 id, strerror(-r), errno_name(-r));
+		obj_destroy(d, id);
+		return r;
+	}
+	d->rid_hwpt = id;
+	printf("INFO %sRID of %s on PASID-compatible HWPT %u (IOAS %u)\n", prefix,
+	       d->bdf, id, d->ioas_id);
+	return 0;
+}
+
+static struct pasid_pt *pt_find(struct dev *d, uint32_t pasid)
+{
+	int i;
+
+	for (i = 0; i < d->npt; i++)
+		if (d->pt[i].pasid == pasid)
+			return &d->pt[i];
+	return NULL;
+}
+
+static void pt_free(struct dev *d, struct pasid_pt *p)
+{
+	if (p->buf)
+		munmap(p->buf, sysconf(_SC_PAGESIZE));
+	*p = d->pt[--d->npt];
+}
+
+/*
+ * pasid_attach_one: a new IOAS with one mapped page, a PASID-compatible HWPT
+ * on it (or, with @use_ioas, the IOAS itself: iommufd picks an automatic
+ * domain) and VFIO_DEVICE_ATTACH_IOMMUFD_PT with VFIO_DEVICE_ATTACH_PASID.
+ * Setup steps are checks @nm/map and @nm/hwpt when @verbose, else quiet but
+ * for their failure (FAIL @nm).  Returns 0 when attached, the attach's
+ * -errno when it failed (*why says so), 1 when a setup step failed.
+ */
+static int pasid_attach_one(struct dev *d, uint32_t pasid, int use_ioas,
+			    const char *nm, int verbose, char *why, size_t wl)
+{
+	struct pt_attach at = { .argsz = sizeof(at), .flags = PT_FLAG_PASID,
+				.pasid = pasid };
+	struct pasid_pt p = { .pasid = pasid };
+	char c[160];
+	uint64_t iova = 0;
+	int r;
+
+	if (d->npt == MAX_PASIDS || pt_find(d, pasid))
+		die("PASID %#x: attached already or more than %d", pasid, MAX_PASIDS);
+	if (!use_ioas && rid_pasid_compat(d, why, wl)) {
+		fail(nm, "%s", why);
+		return 1;
+	}
+	snprintf(c, sizeof(c), "%s/map", nm);
+	r = ioas_new(d, &p.ioas);
+	if (r) {
+		fail(verbose ? c : nm, "IOMMU_IOAS_ALLOC: %s", strerror(-r));
+		return 1;
+	}
+	r = ioas_map_page(d, p.ioas, &p.buf, &iova);
+	if (r) {
+		fail(verbose ? c : nm, "IOMMU_IOAS_MAP (IOAS %u, one page, read|write): %s",
+		     p.ioas, strerror(-r));
+		obj_destroy(d, p.ioas);
+		return 1;
+	}
+	if (verbose)
+		pass(c);
+	at.pt_id = p.ioas;
+	if (!use_ioas) {
+		snprintf(c, sizeof(c), "%s/hwpt", nm);
+		r = hwpt_new(d, p.ioas, IOMMU_HWPT_ALLOC_PASID, &p.hwpt);
+		if (r) {
+			fail(verbose ? c : nm, "IOMMU_HWPT_ALLOC(ALLOC_PASID) on IOAS %u: %s (%s)",
+			     p.ioas, strerror(-r), errno_name(-r));
+			obj_destroy(d, p.ioas);
+			munmap(p.buf, sysconf(_SC_PAGESIZE));
+			return 1;
+		}
+		if (verbose)
+			pass(c);
+		at.pt_id = p.hwpt;
+	}
+	if (ioctl(d->fd, PT_ATTACH_IOCTL, &at)) {
+		r = -errno;
+		snprintf(why, wl, "VFIO_DEVICE_ATTACH_IOMMUFD_PT(PASID %#x, %s %u): %s (%s)",
+			 pasid, use_ioas ? "IOAS" : "HWPT",
+			 use_ioas ? p.ioas : p.hwpt, strerror(-r), errno_name(-r));
+		if (p.hwpt)
+			obj_destroy(d, p.hwpt);
+		obj_destroy(d, p.ioas);
+		munmap(p.buf, sysconf(_SC_PAGESIZE));
+		return r;
+	}
+	p.hwpt = at.pt_id;	/* the HWPT iommufd attached */
+	d->pt[d->npt++] = p;
+	printf("INFO %s%s: PASID %#x attached to HWPT %u%s (IOAS %u, page at IOVA %#llx)\n",
+	       prefix, d->bdf, pasid, p.hwpt, use_ioas ? " (automatic)" : "",
+	       p.ioas, (unsigned long long)iova);
+	return 0;
+}
+
+/*
+ * The PASID still holds its HWPT: IOMMU_DESTROY of an attached HWPT fails
+ * with EBUSY.  Returns 0 when it does; else *why says what happened.
+ */
+static int pasid_held(struct dev *d, uint32_t pasid, char *why, size_t wl)
+{
+	struct pasid_pt *p = pt_find(d, pasid);
+	int r;
+
+	if (!p) {
+		snprintf(why, wl, "PASID %#x was not attached by this client", pasid);
+		return -1;
+	}
+	r = obj_destroy(d, p->hwpt);
+	if (r == -EBUSY)
+		return 0;
+	snprintf(why, wl, "IOMMU_DESTROY of PASID %#x's HWPT %u: %s, expected EBUSY",
+		 pasid, p->hwpt, r ? errno_name(-r) : "destroyed");
+	if (!r)
+		p->hwpt = 0;
+	return -1;
+}
+
+/*
+ * VFIO_DEVICE_DETACH_IOMMUFD_PT with VFIO_DEVICE_DETACH_PASID, then proof
+ * that nothing holds the PASID's HWPT any more: IOMMU_DESTROY of it works
+ * (an automatic one is gone already: ENOENT), and so does its IOAS's.
+ */
+static int pasid_detach_one(struct dev *d, uint32_t pasid, char *why, size_t wl)
+{
+	struct pt_detach dt = { .argsz = sizeof(dt), .flags = PT_FLAG_PASID,
+				.pasid = pasid };
+	struct pasid_pt *p = pt_find(d, pasid);
+	int r, ret = 0;
+
+	if (!p) {
+		snprintf(why, wl, "PASID %#x was not attached by this client", pasid);
+		return -1;
+	}
+	if (ioctl(d->fd, PT_DETACH_IOCTL, &dt)) {
+		snprintf(why, wl, "VFIO_DEVICE_DETACH_IOMMUFD_PT(PASID %#x): %s (%s)",
+			 pasid, strerror(errno), errno_name(errno));
+		return -1;
+	}
+	r = p->hwpt ? obj_destroy(d, p->hwpt) : 0;
+	if (r && r != -ENOENT) {
+		snprintf(why, wl, "detached, but IOMMU_DESTROY of its HWPT %u: %s (%s)",
+			 p->hwpt, strerror(-r), errno_name(-r));
+		ret = -1;
+	}
+	r = obj_destroy(d, p->ioas);
+	if (r && !ret) {
+		snprintf(why, wl, "detached, but IOMMU_DESTROY of its IOAS %u: %s (%s)",
+			 p->ioas, strerror(-r), errno_name(-r));
+		ret = -1;
+	}
+	pt_free(d, p);
+	return ret;
+}
+
+/* IOMMU_GET_HW_INFO for the bound device: one "hwinfo ..." line */
+static int cmd_hwinfo(struct dev *d, const char *nm)
+{
+	struct hw_info h = { .size = sizeof(h), .dev_id = d->dev_id };
+
+	if (ioctl(d->iommufd, HW_INFO_IOCTL, &h)) {
+		fail(nm, "IOMMU_GET_HW_INFO (dev_id %u): %s (%s)", d->dev_id,
+		     strerror(errno), errno_name(errno));
+		return 1;
+	}
+	printf("hwinfo max_pasid_log2=%u exec=%d priv=%d\n", h.out_max_pasid_log2,
+	       !!(h.out_capabilities & HW_CAP_PCI_PASID_EXEC),
+	       !!(h.out_capabilities & HW_CAP_PCI_PASID_PRIV));
+	printf("INFO %s%s: IOMMU_GET_HW_INFO data type %u, capabilities %#llx\n",
+	       prefix, d->bdf, h.out_data_type,
+	       (unsigned long long)h.out_capabilities);
+	pass(nm);
+	return 0;
+}
+
+/*
+ * pasid-attach: attach every PASID of @list (each to its own IOAS and page),
+ * then detach them all.  @expect > 0: each attach must fail with that errno.
+ * Checks: rid-pasid-hwpt (not with @use_ioas), then per PASID P:
+ * pasid-P/map, pasid-P/hwpt, pasid-P/attach (or pasid-P/attach-ERRNO),
+ * pasid-P/held, pasid-P/detach.
+ */
+static int cmd_pasid_attach(struct dev *d, const char *list, int use_ioas,
+			    int expect)
+{
+	uint32_t pasids[MAX_PASIDS];
+	char buf[256], *t, *sp = NULL, nm[64], c[96], why[512];
+	int n = 0, i, r;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (t = strtok_r(buf, ",", &sp); t; t = strtok_r(NULL, ",", &sp)) {
+		if (n == MAX_PASIDS)
+			die("more than %d PASIDs", MAX_PASIDS);
+		pasids[n++] = num(t);
+	}
+	if (!n)
+		die("no PASID in '%s'", list);
+	if (!use_ioas) {
+		if (rid_pasid_compat(d, why, sizeof(why)))
+			fail("rid-pasid-hwpt", "%s", why);
+		else
+			pass("rid-pasid-hwpt");
+	}
+	for (i = 0; i < n; i++) {
+		snprintf(nm, sizeof(nm), "pasid-%#x", pasids[i]);
+		r = pasid_attach_one(d, pasids[i], use_ioas, nm, 1, why, sizeof(why));
+		if (r == 1)
+			continue;
+		if (expect) {
+			snprintf(c, sizeof(c), "%s/attach-%s", nm, errno_name(expect));
+			if (!r)
+				fail(c, "ATTACH_IOMMUFD_PT(PASID %#x) succeeded, expected %s",
+				     pasids[i], errno_name(expect));
+			else if (-r == expect)
+				pass_why(c, "%s", why);
+			else
+				fail(c, "%s, expected %s", why, errno_name(expect));
+			if (!r && pasid_detach_one(d, pasids[i], why, sizeof(why)))
+				printf("INFO %s%s: detach: %s\n", prefix, nm, why);
+			continue;
+		}
+		snprintf(c, sizeof(c), "%s/attach", nm);
+		if (r) {
+			fail(c, "%s", why);
+			continue;
+		}
+		pass(c);
+		snprintf(c, sizeof(c), "%s/held", nm);
+		if (pasid_held(d, pasids[i], why, sizeof(why)))
+			fail(c, "%s", why);
+		else
+			pass(c);
+	}
+	/* all attached at once, now detach them */
+	for (i = 0; i < n; i++) {
+		if (!pt_find(d, pasids[i]))
+			continue;
+		snprintf(c, sizeof(c), "pasid-%#x/detach", pasids[i]);
+		if (pasid_detach_one(d, pasids[i], why, sizeof(why)))
+			fail(c, "%s", why);
+		else
+			pass(c);
+	}
+	return failures != 0;
+}
+
 /*
  * run: several steps on one open device.  Steps (each one argv word, fields
  * separated by spaces):
@@ -885,6 +1392,12 @@ static int cmd_hold(struct dev *d, int req, long secs)
  *   "expect OFF SZ VAL [NAME]"   PASS/FAIL NAME (default expect-OFF)
  *   "reset"  "reopen"  "caps"  "dump FILE"
  *   "sh CMD..."            run a shell command while the device stays open
+ * and through iommufd (-i):
+ *   "hwinfo [NAME]"        the "hwinfo ..." line; PASS/FAIL NAME (hwinfo)
+ *   "pasid-attach P [NAME]"  PASID P on its own IOAS, page and HWPT (the RID
+ *                          onto a PASID-compatible HWPT first); PASS/FAIL NAME
+ *   "pasid-held P [NAME]"  PASID P still holds its HWPT (IOMMU_DESTROY: EBUSY)
+ *   "pasid-detach P [NAME]"  detach, then its HWPT and IOAS can be destroyed
  */
 static int cmd_run(struct dev *d, int argc, char **argv)
 {
@@ -946,6 +1459,35 @@ static int cmd_run(struct dev *d, int argc, char **argv)
 			cmd_caps(d);
 		} else if (!strcmp(w[0], "dump") && nw == 2) {
 			cmd_dump(d, w[1]);
+		} else if (!strcmp(w[0], "hwinfo") && nw <= 2) {
+			if (d->mode != MODE_IOMMUFD)
+				die("step '%s' needs -i", argv[i]);
+			cmd_hwinfo(d, nw == 2 ? w[1] : "hwinfo");
+		} else if ((!strcmp(w[0], "pasid-attach") || !strcmp(w[0], "pasid-held") ||
+			    !strcmp(w[0], "pasid-detach")) && (nw == 2 || nw == 3)) {
+			uint32_t pasid = num(w[1]);
+			const char *name = nw == 3 ? w[2] : w[0];
+			int r;
+
+			if (d->mode != MODE_IOMMUFD)
+				die("step '%s' needs -i", argv[i]);
+			if (!strcmp(w[0], "pasid-attach")) {
+				r = pasid_attach_one(d, pasid, 0, name, 0, why, sizeof(why));
+				if (r < 0)
+					fail(name, "%s", why);
+				else if (!r)
+					pass(name);
+			} else if (!strcmp(w[0], "pasid-held")) {
+				if (pasid_held(d, pasid, why, sizeof(why)))
+					fail(name, "%s", why);
+				else
+					pass(name);
+			} else {
+				if (pasid_detach_one(d, pasid, why, sizeof(why)))
+					fail(name, "%s", why);
+				else
+					pass(name);
+			}
 		} else {
 			die("bad step '%s'", argv[i]);
 		}
@@ -969,7 +1511,18 @@ static const char usage_text[] =
 	"  run BDF STEP...               steps on one open device: 'rd O S', 'wr O S V',\n"
 	"                                'expect O S V [NAME]', reset, reopen, caps,\n"
 	"                                'dump F', 'sh CMD'\n"
+	"                                through -i: 'hwinfo [N]', 'pasid-attach P [N]',\n"
+	"                                'pasid-held P [N]', 'pasid-detach P [N]'\n"
 	"  pasid-check BDF [--offset O] [--width W] [--exec 0|1] [--priv 0|1]\n"
+	"  hwinfo BDF                    (-i implied) IOMMU_GET_HW_INFO: 'hwinfo\n"
+	"                                max_pasid_log2=N exec=0|1 priv=0|1'\n"
+	"  pasid-attach BDF [--pasids P,Q,...] [--expect-errno E] [--pt hwpt|ioas]\n"
+	"                                (-i implied) each PASID (default 1) on its own\n"
+	"                                IOAS with a mapped page, attached through\n"
+	"                                VFIO_DEVICE_ATTACH_IOMMUFD_PT + ATTACH_PASID to a\n"
+	"                                PASID-compatible HWPT (--pt ioas: the IOAS, an\n"
+	"                                automatic domain), then all detached; with\n"
+	"                                --expect-errno each attach must fail with E\n"
 	"  hold BDF [--req] [--secs S]   keep BDF open until S s (default 30) pass or,\n"
 	"                                with --req, vfio's device request (unbind,\n"
 	"                                remove) arrives on an eventfd\n"
@@ -996,12 +1549,16 @@ int main(int argc, char **argv)
 		{ "same", no_argument, NULL, 's' },
 		{ "req", no_argument, NULL, 'r' },
 		{ "secs", required_argument, NULL, 't' },
+		{ "pasids", required_argument, NULL, 'P' },
+		{ "expect-errno", required_argument, NULL, 'E' },
+		{ "pt", required_argument, NULL, 'T' },
 		{ 0 }
 	};
 	enum mode mode = MODE_TYPE1;
 	long o_off = -1, o_w = -1, o_x = -1, o_p = -1, o_inj = -2;
 	long o_secs = 30;
-	int o_req = 0;
+	int o_req = 0, o_errno = 0, o_ioas = 0;
+	const char *o_pasids = "1";
 	char pfx[256];
 	const char *cmd;
 	struct dev d;
@@ -1068,6 +1625,17 @@ int main(int argc, char **argv)
 			case 't':
 				o_secs = num(optarg);
 				break;
+			case 'P':
+				o_pasids = optarg;
+				break;
+			case 'E':
+				o_errno = errno_parse(optarg);
+				break;
+			case 'T':
+				if (strcmp(optarg, "hwpt") && strcmp(optarg, "ioas"))
+					usage();
+				o_ioas = !strcmp(optarg, "ioas");
+				break;
 			default:
 				usage();
 			}
@@ -1094,6 +1662,13 @@ int main(int argc, char **argv)
 			dev_close(&d);
 			return ret;
 		}
+		if (!strcmp(cmd, "hwinfo") || !strcmp(cmd, "pasid-attach")) {
+			/* iommufd only: a SKIP line names the command */
+			if (mode == MODE_SYSFS || np != 1)
+				usage();
+			mode = MODE_IOMMUFD;
+			open_name = cmd;
+		}
 		dev_open(&d, pos[0], mode);
 		if (!strcmp(cmd, "open") && np == 1) {
 			pass(mode == MODE_TYPE1 ? "open-type1" : "open-iommufd");
@@ -1119,6 +1694,10 @@ int main(int argc, char **argv)
 			ret = cmd_hold(&d, o_req, o_secs);
 		} else if (!strcmp(cmd, "pasid-check") && np == 1) {
 			ret = cmd_pasid_check(&d, o_off, o_w, o_x, o_p);
+		} else if (!strcmp(cmd, "hwinfo")) {
+			ret = cmd_hwinfo(&d, "hwinfo");
+		} else if (!strcmp(cmd, "pasid-attach")) {
+			ret = cmd_pasid_attach(&d, o_pasids, o_ioas, o_errno);
 		} else {
 			usage();
 		}
