@@ -19,6 +19,7 @@ enum pvp_scope {
 struct pvp_hold {
 	unsigned int bound;	/* VFs bound with a PASID capability */
 	unsigned int open;	/* of those, open by userspace */
+	unsigned int enabling;	/* pci_enable_pasid() calls in flight */
 	bool vetoed;		/* a disable was vetoed and not yet applied */
 };
 
@@ -28,6 +29,15 @@ enum pvp_hold_action {
 	PVP_HOLD_HELD,		/* the guard started holding */
 	PVP_HOLD_RELEASED,	/* the guard stopped holding */
 	PVP_HOLD_APPLY,		/* stopped, and the vetoed disable is owed */
+};
+
+/* What applying an owed disable comes to, decided with the guard's lock held */
+enum pvp_hold_apply {
+	PVP_APPLY_NONE,		/* nothing was owed */
+	PVP_APPLY_WRITE,	/* write PASID Control = 0 */
+	PVP_APPLY_GONE,		/* the PF was removed: not this pci_dev's to write */
+	PVP_APPLY_REENABLED,	/* the PCI core has the PASID enabled again */
+	PVP_APPLY_ATS,		/* ATS is enabled: PASID Enable must not change */
 };
 
 int pvp_scope_parse(const char *s, enum pvp_scope *scope);
@@ -40,5 +50,10 @@ enum pvp_hold_action pvp_hold_unbind(struct pvp_hold *h, enum pvp_scope scope);
 enum pvp_hold_action pvp_hold_open(struct pvp_hold *h, enum pvp_scope scope);
 enum pvp_hold_action pvp_hold_close(struct pvp_hold *h, enum pvp_scope scope);
 bool pvp_hold_veto(struct pvp_hold *h, enum pvp_scope scope, bool pf_enabled);
+void pvp_hold_enable_begin(struct pvp_hold *h);
+enum pvp_hold_action pvp_hold_enable_end(struct pvp_hold *h,
+					 enum pvp_scope scope, bool enabled);
+enum pvp_hold_apply pvp_hold_apply_check(bool present, bool pf_enabled,
+					 bool ats_enabled);
 
 #endif /* PVP_HOLD_H */
