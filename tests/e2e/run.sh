@@ -86,9 +86,10 @@ build_fixture() {
 # cases/lifecycle.sh also needs pci-pf-stub (to tear down VFs igb left).
 STOCK_MODS="$STOCK_MODS pci-pf-stub"
 # build_testmods <tag> <dir>: tests/e2e/modules/ (pvp_squatter.ko,
-# pvp_coop.ko) into <dir>/modules.  pvp_coop links against pasid-vfio-pci's
-# exports (KBUILD_EXTRA_SYMBOLS): its Module.symvers comes from the module
-# build, on the host or, for a chroot build (7.3), from the chroot's copy.
+# pvp_coop.ko, pvp_enabler.ko) into <dir>/modules.  pvp_coop links against
+# pasid-vfio-pci's exports (KBUILD_EXTRA_SYMBOLS): its Module.symvers comes
+# from the module build, on the host or, for a chroot build (7.3), from the
+# chroot's copy.
 build_testmods() {
 	local tag=$1 w=$2 sv chroot
 	copy_tree "$E2E/modules" "$w/modules"
@@ -104,7 +105,8 @@ build_testmods() {
 	fi
 	cp "$sv" "$w/modules/pvp.symvers"
 	"$KERNELS_SH" build --strict "$tag" "$w/modules" >"$w/modules.log" 2>&1 &&
-		[ -f "$w/modules/pvp_squatter.ko" ] && [ -f "$w/modules/pvp_coop.ko" ]
+		[ -f "$w/modules/pvp_squatter.ko" ] && [ -f "$w/modules/pvp_coop.ko" ] &&
+		[ -f "$w/modules/pvp_enabler.ko" ]
 }
 # --- end lifecycle test modules ---------------------------------------------
 

@@ -10,8 +10,10 @@
 # fixture's state once the PF is removed.  A VF is kept open by a
 # background vfio-client (lc_open/lc_close).  Test-only modules
 # (tests/e2e/modules/): pvp_coop (a PF driver using include/pasid_vfio_pci.h:
-# notifier, pasid_vfio_pci_pasid_in_use(), polite disable) and pvp_squatter
-# (an IPMODIFY ftrace_ops on pci_disable_pasid that takes the guard's slot).
+# notifier, pasid_vfio_pci_pasid_in_use(), polite disable), pvp_squatter
+# (an IPMODIFY ftrace_ops on pci_disable_pasid that takes the guard's slot)
+# and pvp_enabler (pci_enable_pasid() of the PF at chosen moments, as an
+# IOMMU driver attaching a new domain; an ATS fault injection).
 #
 #  veto       fixture's pci_disable_pasid() under open VFs: guard=bound keeps
 #             the PF's PASID enabled past close until the last unbind,
@@ -19,6 +21,15 @@
 #             meanwhile cancels the owed disable; guard=off never vetoes;
 #             pvp_coop sees HELD/RELEASED in order, pasid_in_use() true/false
 #             at each step, and its polite disable is refused while in use
+#  enable     pci_enable_pasid() of the PF against the owed disable:
+#             veto, enable (0, no WARN), last unbind: Control stays
+#             enabled; an enable that fails (-EINVAL) leaves the disable
+#             owed and it is applied; an enable injected (hard irq_work)
+#             at the guard's Control write of 0: the write cannot overtake
+#             it, core and hardware agree; with the PF's ATS enabled the
+#             owed disable is not written (PCIe 4.0 sec 10.5.1.3); a
+#             kthread alternating enable/disable while VFs bind and unbind:
+#             core and hardware agree at the end
 #  sriov      echo 0 > sriov_numvfs refused while a VF is open (igb checks
 #             pci_vfs_assigned()), works after close; with VFs bound, a
 #             pvp_coop callback that takes the PF's device lock (lock_pf=1)
@@ -42,7 +53,7 @@
 #             a new PF; releasing the old VF must not touch the new PF
 #  vfremove   the VF's slot hot-removed while the VF is open: the removal
 #             waits for the close; rescan
-# veto and sriov run in both intel-iommu modes; the rest in scalable mode
+# veto, enable and sriov run in both intel-iommu modes; the rest in scalable mode
 # only (see case_lifecycle).  Real paths are traced with ftrace (function
 # tracer with func_stack_trace on pci_disable_pasid): the callers are in
 # the log.  After each step lc_sane checks that a fresh bind works and sysfs
@@ -51,6 +62,7 @@
 LC_TR=/sys/kernel/tracing
 LC_CO=/sys/module/pvp_coop/parameters
 LC_SQ=/sys/module/pvp_squatter/parameters
+LC_EN=/sys/module/pvp_enabler/parameters
 LC_GA=/sys/bus/pci/drivers/pasid-vfio-pci/guard
 LC_OFF=0x1c0
 LC_CTRL=0x1c6
@@ -275,6 +287,118 @@ lc_veto() {
 	lc_fx_enable veto/off
 	unbind "$V0"
 	lc_pvp
+}
+
+# lc_en_owe <check>: both VFs bound to the driver, the fixture's disable
+# vetoed: the PCI core has the PF's PASID off, the hardware on
+lc_en_owe() {
+	bind "$V0" $PVP
+	bind "$V1" $PVP
+	echo 1 >$FX/disable
+	eq "$1/vetoed" "$(lc_sw)/$(lc_sys)" 0/0x0003
+}
+
+# lc_en_consistent <check>: the PCI core's pasid_enabled matches the
+# hardware's PASID Enable
+lc_en_consistent() {
+	lc_ec=$(lc_sys)
+	lc_eb=$((lc_ec & 1))
+	eq "$1" "$(lc_sw)" "$lc_eb"
+	info "$1: pasid_enabled $(lc_sw), Control $lc_ec"
+}
+
+# pci_enable_pasid() of the PF (pvp_enabler), as an IOMMU driver attaching
+# a new domain, against the disable the guard owes
+lc_enable() {
+	LCS=$LC/enable
+	if [ "$LC_EN_OK" != 1 ]; then
+		fail "$LCS/module" "pvp_enabler.ko not built or not loaded"
+		return
+	fi
+	lc_vfs
+	lc_pvp || return
+	lc_feat=$(fx_state features)
+
+	# veto, enable, last unbind: the enable cancelled the owed disable
+	dmark
+	lc_en_owe "$LCS/seq"
+	if echo "$lc_feat" >$LC_EN/enable 2>/dev/null; then
+		pass "$LCS/seq/enable-succeeds"
+	else
+		fail "$LCS/seq/enable-succeeds" "pci_enable_pasid($lc_feat) = $(cat $LC_EN/enable)"
+	fi
+	eq "$LCS/seq/enabled" "$(lc_sw)/$(lc_sys)" 1/0x0003
+	unbind "$V0"
+	unbind "$V1"
+	eq "$LCS/seq/kept-at-last-unbind" "$(lc_sw)/$(lc_sys)" 1/0x0003
+	ok "$LCS/seq/no-apply" "the cancelled disable was applied" \
+		dunlogged "applying the PASID disable"
+	ok "$LCS/seq/no-warning" "$(dsince | grep -m1 -A3 WARNING)" \
+		dunlogged "WARNING:"
+
+	# an enable that fails wrote nothing: the disable stays owed
+	dmark
+	lc_en_owe "$LCS/failed"
+	if echo 0x4 >$LC_EN/enable 2>/dev/null; then
+		fail "$LCS/failed/enable-fails" "pci_enable_pasid(PRIV) succeeded on a PF without Privileged Mode Supported"
+	else
+		pass "$LCS/failed/enable-fails"
+	fi
+	eq "$LCS/failed/still-owed" "$(cat $LC_EN/enable) $(lc_sw)/$(lc_sys)" "-22 0/0x0003"
+	unbind "$V0"
+	unbind "$V1"
+	eq "$LCS/failed/applied" "$(lc_sw)/$(lc_sys)" 0/0x0000
+	lc_dmesg_ok "$LCS/failed/apply-message" "applying the PASID disable vetoed"
+	lc_fx_enable enable/failed
+
+	# the last unbind applies the owed disable while an enable comes in
+	# (a hard irq_work queued when the Control write of 0 starts): the
+	# write must not land after the enable's
+	lc_en_owe "$LCS/race"
+	echo 1 >$LC_EN/race
+	unbind "$V0"
+	eq "$LCS/race/armed-while-one-bound" "$(cat $LC_EN/race)" armed
+	unbind "$V1"
+	wait_for 5 grep -q fired $LC_EN/race
+	lc_r=$(cat $LC_EN/race)
+	info "race: $lc_r"
+	eq "$LCS/race/enable-ret" "$(echo "$lc_r" | sed -n 's/.*ret=\([^ ]*\).*/\1/p')" 0
+	eq "$LCS/race/core-and-hw-enabled" "$(lc_sw)/$(lc_sys)" 1/0x0003
+	echo 0 >$LC_EN/race
+
+	# ATS enabled on the PF (the PCI core's flag: QEMU's igb has no ATS
+	# capability): the owed disable must not change PASID Enable
+	dmark
+	lc_en_owe "$LCS/ats"
+	echo 1 >$LC_EN/ats
+	unbind "$V0"
+	unbind "$V1"
+	eq "$LCS/ats/not-written" "$(lc_sw)/$(lc_sys)" 0/0x0003
+	lc_dmesg_ok "$LCS/ats/message" "not applying the PASID disable vetoed while its VFs needed it: ATS is enabled"
+	echo 0 >$LC_EN/ats
+	lc_fx_enable enable/ats
+
+	# stress: a kthread alternates enable and disable of the PF while the
+	# VFs bind and unbind
+	dmark
+	echo 3000 >$LC_EN/stress
+	lc_n=0
+	while grep -q running $LC_EN/stress && [ $lc_n -lt 200 ]; do
+		bind "$V0" $PVP
+		bind "$V1" $PVP
+		unbind "$V0"
+		unbind "$V1"
+		lc_n=$((lc_n + 1))
+	done
+	wait_for 30 grep -q done $LC_EN/stress
+	lc_st=$(cat $LC_EN/stress)
+	info "stress: $lc_st, $lc_n bind/unbind cycles of 2 VFs"
+	eq "$LCS/stress/done" "$(echo "$lc_st" | sed 's/ enables=.* errors=/ errors=/')" "done errors=0"
+	lc_en_consistent "$LCS/stress/core-matches-hw"
+	ok "$LCS/stress/no-warning" "$(dsince | grep -m1 -A3 WARNING)" \
+		dunlogged "WARNING:"
+	lc_fx_enable enable/stress
+	lc_sane enable
 }
 
 # 3: SR-IOV cannot be disabled under an open VF (igb checks
@@ -599,6 +723,8 @@ case_lifecycle() {
 	LC_COOP=0
 	[ -f "/lib/modules/$KV/extra/pvp_coop.ko" ] && LC_COOP=1
 	[ $LC_COOP = 1 ] || fail "$LC/coop" "pvp_coop.ko not built: API checks skipped"
+	LC_EN_OK=0
+	modprobe pvp_enabler pf="$IGB" 2>/dev/null && LC_EN_OK=1
 	if ! have_pvp; then
 		fail "$LC/module" "pasid-vfio-pci is not loaded"
 		return
@@ -607,11 +733,11 @@ case_lifecycle() {
 	LC_RP=$(basename "$(dirname "$(readlink -f "$(dev "$IGB")")")")
 	fx_load bdf="$IGB" offset=$LC_OFF width=20 exec=1 priv=0 enable=1 || return
 	lc_pvp || return
-	# veto and sriov run in both modes: who enabled the PF's PASID (the
+	# veto, enable and sriov run in both modes: who enabled the PF's PASID (the
 	# fixture, or intel-iommu in scalable mode) changes what they test.
 	# The rest runs in scalable mode only: there intel-iommu owns the PF's
 	# PASID as on real hardware, which the real paths need.
-	lc_steps="veto sriov"
+	lc_steps="veto enable sriov"
 	if [ "$MODE" = scalable ]; then
 		lc_steps="$lc_steps pfunbind rmmod squatter vfunbind pfremove vfremove"
 	else
@@ -628,6 +754,7 @@ case_lifecycle() {
 	vfs "$IGB" 0
 	fx_unload
 	# the module unloads after all that, and loads again for later cases
+	rmmod pvp_enabler 2>/dev/null
 	rmmod pvp_coop 2>/dev/null
 	modprobe -r pasid-vfio-pci 2>/dev/null
 	ok "$LC/final/module-unloads" "pasid_vfio_pci still loaded" sh -c "! grep -q '^pasid_vfio_pci ' /proc/modules"
