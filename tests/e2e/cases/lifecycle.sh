@@ -318,6 +318,14 @@ lc_enable() {
 	lc_vfs
 	lc_pvp || return
 	lc_feat=$(fx_state features)
+	# the guard redirects pci_enable_pasid() (IPMODIFY, with regs)
+	[ -e $LC_TR/enabled_functions ] || mount -t tracefs tracefs $LC_TR 2>/dev/null
+	lc_ef=$(grep '^pci_enable_pasid ' $LC_TR/enabled_functions 2>/dev/null)
+	info "enabled_functions: $lc_ef"
+	case "$lc_ef" in
+	*" R I"*) pass "$LCS/enable-hooked" ;;
+	*) fail "$LCS/enable-hooked" "pci_enable_pasid is not hooked with IPMODIFY: '$lc_ef'" ;;
+	esac
 
 	# veto, enable, last unbind: the enable cancelled the owed disable
 	dmark
