@@ -10,6 +10,8 @@
 #   kernels.sh build [--strict] <tag> <srcdir> [make args...]
 #   kernels.sh env <tag>                          print the env file's path
 #   kernels.sh unpack <package>                   a bookworm package, unpacked
+#   kernels.sh qemu11                             trixie-backports' QEMU 11, a
+#                                                 self-contained tree (see qemu11)
 #
 # fetch writes $PVP_CACHE/k/<tag>/env (KVER KDIR VMLINUZ MODROOT CHROOT
 # CHROOT_KDIR KCONFIG).  7.3 is built inside a debootstrapped trixie root.
@@ -43,7 +45,7 @@ msg() { printf '%s\n' "kernels.sh: $*" >&2; }
 die() { msg "error: $*"; exit 1; }
 
 usage() {
-	sed -n '4,24s/^# \{0,1\}//p' "$0" >&2
+	sed -n '4,26s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
@@ -71,6 +73,14 @@ apt_setup() {
 	trixie)
 		cat >"$d/sources.list" <<-EOF
 			deb $sb $MIRROR trixie-backports main
+		EOF
+		;;
+	trixie-qemu)	# qemu11: trixie-backports' QEMU and its closure
+		cat >"$d/sources.list" <<-EOF
+			deb $sb $MIRROR trixie main
+			deb $sb $MIRROR trixie-updates main
+			deb $sb $MIRROR trixie-backports main
+			deb $sb $SEC_MIRROR trixie-security main
 		EOF
 		;;
 	*) die "unknown distribution $dist" ;;
@@ -307,6 +317,97 @@ unpack() {
 		msg "unpacked $(cat "$d/.stamp") into $d/root"
 	fi
 	echo "$d/root"
+}
+
+# ---------------------------------------------------------------------------
+# qemu11: trixie-backports' QEMU 11 for the e2e guest (cases/qemu11.sh),
+# which bookworm cannot install (trixie's glibc).  Its packages and their
+# whole dependency closure are downloaded with a private apt state that
+# has nothing installed, unpacked (nothing is installed anywhere, the
+# trixie root is not touched), and the binary, the firmware a q35 machine
+# loads and every library the binary links (trixie's ld.so and libc among
+# them) copied into $PVP_CACHE/qemu11/tree: bin/qemu-system-x86_64 (a
+# wrapper that runs the binary through the tree's ld.so and library path,
+# with -L at the tree's firmware), libexec/, lib/, lib64/, share/qemu/.
+# It runs from wherever it is copied to, beside any other glibc.  Made
+# once (the stamp lists the packages; remove $PVP_CACHE/qemu11 to refresh
+# it); prints the tree's path.
+
+# Firmware: SeaBIOS and the option ROMs a q35 machine with -nodefaults
+# and -kernel loads (VFIO devices get rombar=0, no NIC ROM is needed).
+QEMU11_FW="bios-256k.bin kvmvapic.bin pvh.bin linuxboot_dma.bin"
+
+qemu11() {
+	local d=$PVP_CACHE/qemu11 x t v deb lib ldso lp f
+	if [ ! -f "$d/.stamp" ]; then
+		exec 9>"$PVP_CACHE/.fetch.lock"
+		flock 9
+	fi
+	if [ -f "$d/.stamp" ]; then
+		echo "$d/tree"
+		return 0
+	fi
+	local t0=$SECONDS
+	apt_update trixie-qemu
+	rm -rf "$d"
+	mkdir -p "$d/debs"
+	x=$d/x t=$d/tree.tmp
+	# Nothing is installed in the private state: the download is the
+	# whole closure.  -t: the backports' QEMU (and what it needs from there).
+	rm -f "$(apt_dir trixie-qemu)"/cache/archives/*.deb
+	papt_get trixie-qemu -q -y -t trixie-backports --no-install-recommends \
+		install --download-only qemu-system-x86 seabios >"$d/download.log" 2>&1 ||
+		{ tail -n 20 "$d/download.log" >&2; die "apt-get install --download-only qemu-system-x86 failed"; }
+	mv "$(apt_dir trixie-qemu)"/cache/archives/*.deb "$d/debs/"
+	v=$(dpkg-deb -f "$d"/debs/qemu-system-x86_*.deb Version)
+	case $v in *:11.* | 11.*) ;; *) die "trixie-backports has qemu-system-x86 $v, not 11" ;; esac
+	msg "qemu11: qemu-system-x86 $v and $(($(find "$d/debs" -name '*.deb' | wc -l) - 1)) more packages"
+	for deb in "$d"/debs/*.deb; do
+		dpkg -x "$deb" "$x"
+	done
+	mkdir -p "$t/bin" "$t/libexec" "$t/lib" "$t/lib64" "$t/share/qemu"
+	cp "$x/usr/bin/qemu-system-x86_64" "$t/libexec/"
+	for ldso in "$x/usr/lib64/ld-linux-x86-64.so.2" "$x/lib64/ld-linux-x86-64.so.2" ""; do
+		[ -z "$ldso" ] || [ -e "$ldso" ] && break
+	done
+	[ -n "$ldso" ] || die "qemu11: no ld-linux-x86-64.so.2 in the packages"
+	lp=$x/usr/lib/x86_64-linux-gnu:$x/lib/x86_64-linux-gnu
+	# the libraries as trixie's ld.so resolves them in the unpacked tree
+	"$ldso" --library-path "$lp" --list "$t/libexec/qemu-system-x86_64" >"$d/ldd" 2>&1 ||
+		{ cat "$d/ldd" >&2; die "qemu11: ld.so --list failed"; }
+	! grep 'not found' "$d/ldd" >&2 || die "qemu11: libraries missing from the packages"
+	while read -r lib; do
+		case $lib in "$x"/*) ;; *) die "qemu11: $lib resolved outside the packages" ;; esac
+		cp -L "$lib" "$t/lib/"
+	done < <(awk '$2 == "=>" && $3 ~ /^\// && $1 !~ /ld-linux/ { print $3 }' "$d/ldd")
+	cp -L "$ldso" "$t/lib64/ld-linux-x86-64.so.2"
+	for f in $QEMU11_FW; do
+		# Debian's QEMU looks in seabios' directory too (--firmwarepath)
+		lib=$x/usr/share/qemu/$f
+		[ -e "$lib" ] || [ -L "$lib" ] || lib=$x/usr/share/seabios/$f
+		while [ -L "$lib" ]; do
+			case $(readlink "$lib") in
+			/*) lib=$x$(readlink "$lib") ;;
+			*) lib=$(dirname "$lib")/$(readlink "$lib") ;;
+			esac
+		done
+		cp "$lib" "$t/share/qemu/$f" || die "qemu11: no $f in the packages"
+	done
+	cat >"$t/bin/qemu-system-x86_64" <<-'EOS'
+		#!/bin/sh
+		# trixie-backports' QEMU with its own ld.so, libraries and firmware
+		p=$(cd "$(dirname "$0")/.." && pwd)
+		exec "$p/lib64/ld-linux-x86-64.so.2" --library-path "$p/lib" \
+			"$p/libexec/qemu-system-x86_64" -L "$p/share/qemu" "$@"
+	EOS
+	chmod +x "$t/bin/qemu-system-x86_64"
+	"$t/bin/qemu-system-x86_64" -version >"$d/version" 2>&1 ||
+		{ cat "$d/version" >&2; die "qemu11: the tree's QEMU does not start"; }
+	mv "$t" "$d/tree"
+	(cd "$d/debs" && ls) >"$d/.stamp"
+	rm -rf "$x" "$d/debs"
+	msg "qemu11: $(head -n 1 "$d/version"), $(du -sh "$d/tree" | cut -f1) in $d/tree ($((SECONDS - t0)) s)"
+	echo "$d/tree"
 }
 
 # resolve_fresh <tag>: refresh the tag's private lists, then resolve.
@@ -737,5 +838,6 @@ fetch) [ $# -eq 2 ] || usage; fetch "$2" ;;
 env) [ $# -eq 2 ] || usage; f=$(kdir_of "$2")/env; [ -f "$f" ] || die "run: $0 fetch $2"; echo "$f" ;;
 build) shift; build "$@" ;;
 unpack) [ $# -eq 2 ] || usage; unpack "$2" ;;
+qemu11) [ $# -eq 1 ] || usage; qemu11 ;;
 *) usage ;;
 esac
