@@ -770,6 +770,22 @@ demo() {
 			echo "!! QEMU failed: $(head -n 2 /tmp/demo-qemu.err)"
 		fi
 	fi
+	if [ -x /usr/bin/qemu-system-x86_64 ] && [ -f /nested/vmlinux ] && [ -f /cases/nested.sh ]; then
+		. /cases/nested.sh
+		echo
+		echo "## And a guest that uses it: QEMU boots a small Linux guest with the VF"
+		echo "## behind a pcie-root-port and an intel-iommu in scalable mode with PASID"
+		echo "## (x-scalable-mode=on,x-pasid-mode=on; guest intel_iommu=on,sm_on)."
+		echo "## QEMU in QEMU: about a minute.  The nested guest's own lspci -vvv:"
+		if nq_boot $V0 /tmp/demo-nested ",x-scalable-mode=on,x-pasid-mode=on"; then
+			nq_view /tmp/demo-nested | sed 's/^/##   /'
+			echo "## (lspci prints Max PASID Width in hex.)  Its intel-iommu enabled PASID"
+			echo "## on the VF (PASIDCtl: Enable+), and"
+			echo "## QEMU read Control $(nq_vmm_ctrl /tmp/demo-nested) from pasid-vfio-pci."
+		else
+			echo "!! the nested guest did not get that far: $(tail -n 2 /tmp/demo-nested/serial | tr '\n' ' ')"
+		fi
+	fi
 	unbind $V0
 	vfs $IGB 0
 	rmmod pasid_fixture

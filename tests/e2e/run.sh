@@ -11,7 +11,7 @@
 #
 # Environment: PVP_KERNELS, PVP_MODES ("default scalable"), PVP_CASES (guest
 # case letters, default all: "a b c d e f"), PVP_BOOT_TIMEOUT (s per boot,
-# default 300), PVP_CACHE.  Output: the guest's PASS/FAIL/SKIP lines, a
+# default 900), PVP_CACHE.  Output: the guest's PASS/FAIL/SKIP lines, a
 # summary line per kernel and "N passed, N failed, N skipped" last; exit 1
 # on any failure.  Logs of failed boots stay in $PVP_CACHE/e2e-logs/.
 set -uo pipefail
@@ -23,7 +23,7 @@ export PVP_CACHE
 KERNELS_SH=$TOP/scripts/kernels.sh
 WORK=$PVP_CACHE/e2e
 LOGROOT=$PVP_CACHE/e2e-logs
-BOOT_TIMEOUT=${PVP_BOOT_TIMEOUT:-300}
+BOOT_TIMEOUT=${PVP_BOOT_TIMEOUT:-900}
 # Kernel messages that fail a boot wherever they appear in the serial log.
 BAD_RE='BUG:|WARNING:|Oops|Call Trace|general protection fault|Kernel panic|possible circular locking|possible recursive locking|inconsistent lock state|lockdep|INFO: task .* blocked|rcu_.* detected stalls|UBSAN:|KASAN:'
 # Stock modules the guest needs; their dependencies are resolved from
@@ -154,6 +154,37 @@ build_userland() {
 	done
 }
 # --- end admin tools and VMM -------------------------------------------------
+
+# --- nested guest (cases/nested.sh) ------------------------------------------
+# build_nested: what the rig guest's QEMU boots as the nested guest, in
+# $WORK/userland/nested (copied over the initramfs with the rest of the
+# userland): the kernel nested/build.sh builds from Debian's source, an
+# initramfs of busybox, the host's lspci (pciutils) with its libraries
+# and nested/init; and QEMU's option ROMs that "-kernel vmlinux" loads
+# (PVH).  Output in $WORK/nested.log.
+build_nested() {
+	local u=$WORK/userland n=$WORK/nested vmlinux lib f
+	vmlinux=$("$E2E/nested/build.sh") || return 1
+	rm -rf "$n"
+	mkdir -p "$n/root/bin" "$n/root/usr/bin" "$n/root/sys" "$n/root/dev"
+	cp /bin/busybox "$n/root/bin/"
+	f=$(command -v lspci) || { echo "lspci missing (pciutils: scripts/ci-deps.sh)"; return 1; }
+	cp "$f" "$n/root/usr/bin/lspci"
+	for lib in $(ldd "$f" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/lib.*ld-linux/ { print $1 }'); do
+		mkdir -p "$n/root$(dirname "$lib")"
+		cp -L "$lib" "$n/root$lib"
+	done
+	cp "$E2E/nested/init" "$n/root/init"
+	chmod +x "$n/root/init"
+	(cd "$n/root" && find . | cpio -o -H newc --quiet) >"$n/initramfs.cpio" || return 1
+	mkdir -p "$u/nested" "$u/usr/share/qemu"
+	cp "$vmlinux" "$u/nested/vmlinux"
+	cp "$n/initramfs.cpio" "$u/nested/initramfs.cpio"
+	for f in pvh.bin linuxboot_dma.bin; do
+		cp "/usr/share/qemu/$f" "$u/usr/share/qemu/" || return 1
+	done
+}
+# --- end nested guest --------------------------------------------------------
 
 # ---------------------------------------------------------------------------
 # initramfs
@@ -332,6 +363,11 @@ run_kernel() {
 	else
 		result FAIL "FAIL $tag/host/userland: driverctl, udev, bash or QEMU for the guest: $USERLAND"
 	fi
+	if [ "$NESTED" = ok ]; then
+		result PASS "PASS $tag/host/nested"
+	else
+		result FAIL "FAIL $tag/host/nested: the nested guest's kernel or initramfs (cases/nested.sh): $NESTED"
+	fi
 	if ! build_initramfs "$tag" "$w" >"$w/initramfs.log" 2>&1; then
 		result FAIL "FAIL $tag/host/initramfs: see $w/initramfs.log"
 		summary "$tag" "$t0"
@@ -403,15 +439,18 @@ summary() {
 demo() {
 	local tag=${1:-6.12} w envf
 	w=$WORK/$tag
-	echo "== pasid-vfio-pci demo on Debian kernel $tag (QEMU TCG guest, about 20 s)"
+	echo "== pasid-vfio-pci demo on Debian kernel $tag (QEMU TCG guest, about 2 min)"
 	envf=$("$KERNELS_SH" fetch "$tag") || die "kernels.sh fetch $tag failed"
 	mkdir -p "$w"
 	cp "$envf" "$w/env"
 	build_tools || die "guest tools build failed"
 	build_module "$tag" "$w" || die "module build failed, see $w/module.log"
 	build_fixture "$tag" "$w" || die "fixture build failed, see $w/fixture.log"
-	build_userland >"$WORK/userland.log" 2>&1 ||
+	if ! build_userland >"$WORK/userland.log" 2>&1; then
 		echo "== (no QEMU step: see $WORK/userland.log)"
+	elif ! build_nested >"$WORK/nested.log" 2>&1; then
+		echo "== (no nested guest: see $WORK/nested.log)"
+	fi
 	build_initramfs "$tag" "$w" >"$w/initramfs.log" 2>&1 || die "initramfs failed, see $w/initramfs.log"
 	echo "== booting; lines below come from the guest"
 	PVP_MODES=default
@@ -451,6 +490,13 @@ USERLAND=ok
 if ! build_userland >"$WORK/userland.log" 2>&1; then
 	USERLAND="see $WORK/userland.log ($(tail -n 1 "$WORK/userland.log"))"
 	rm -rf "$WORK/userland"
+fi
+NESTED=ok
+if [ "$USERLAND" != ok ]; then
+	NESTED="no userland"
+elif ! build_nested >"$WORK/nested.log" 2>&1; then
+	NESTED="see $WORK/nested.log ($(tail -n 1 "$WORK/nested.log"))"
+	rm -rf "$WORK/userland/nested"
 fi
 for tag in ${PVP_KERNELS:-6.1 6.12 7.3 6.12-rt}; do
 	run_kernel "$tag"
