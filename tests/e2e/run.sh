@@ -186,6 +186,28 @@ build_nested() {
 }
 # --- end nested guest --------------------------------------------------------
 
+# --- QEMU 11 (cases/qemu11.sh) -----------------------------------------------
+# build_qemu11: trixie-backports' QEMU 11.1 (kernels.sh qemu11: the binary,
+# its firmware and every library it links, trixie's ld.so and libc among
+# them, in a tree that runs from anywhere) into $WORK/qemu11.  About 67 MB:
+# build_initramfs adds it, as /opt/qemu11, only for a kernel with
+# CONFIG_IOMMUFD, the only kind the case runs on.  Output in
+# $WORK/qemu11.log.
+build_qemu11() {
+	local t
+	t=$("$KERNELS_SH" qemu11) || return 1
+	rm -rf "$WORK/qemu11"
+	cp -a "$t" "$WORK/qemu11"
+}
+# qemu11_initramfs <root>: the tree into an initramfs root, where the
+# kernel (KCONFIG from build_initramfs' env) has iommufd
+qemu11_initramfs() {
+	[ -d "$WORK/qemu11" ] && grep -qE '^CONFIG_IOMMUFD=(y|m)$' "$KCONFIG" || return 0
+	mkdir -p "$1/opt"
+	cp -a "$WORK/qemu11" "$1/opt/qemu11"
+}
+# --- end QEMU 11 -------------------------------------------------------------
+
 # ---------------------------------------------------------------------------
 # initramfs
 
@@ -248,6 +270,7 @@ build_initramfs() {
 	depmod -b "$r" "$KVER" || return 1
 	cp "$WORK"/bin/* "$r/bin/"
 	[ ! -d "$WORK/userland" ] || cp -a --remove-destination "$WORK/userland/." "$r/"
+	qemu11_initramfs "$r"
 	cp "$E2E/guest.sh" "$r/guest.sh"
 	mkdir -p "$r/cases"
 	cp "$E2E"/cases/*.sh "$r/cases/" 2>/dev/null || true
@@ -367,6 +390,11 @@ run_kernel() {
 		result PASS "PASS $tag/host/nested"
 	else
 		result FAIL "FAIL $tag/host/nested: the nested guest's kernel or initramfs (cases/nested.sh): $NESTED"
+	fi
+	if [ "$QEMU11" = ok ]; then
+		result PASS "PASS $tag/host/qemu11"
+	else
+		result FAIL "FAIL $tag/host/qemu11: trixie-backports' QEMU 11 for the guest (cases/qemu11.sh): $QEMU11"
 	fi
 	if ! build_initramfs "$tag" "$w" >"$w/initramfs.log" 2>&1; then
 		result FAIL "FAIL $tag/host/initramfs: see $w/initramfs.log"
@@ -497,6 +525,11 @@ if [ "$USERLAND" != ok ]; then
 elif ! build_nested >"$WORK/nested.log" 2>&1; then
 	NESTED="see $WORK/nested.log ($(tail -n 1 "$WORK/nested.log"))"
 	rm -rf "$WORK/userland/nested"
+fi
+QEMU11=ok
+if ! build_qemu11 >"$WORK/qemu11.log" 2>&1; then
+	QEMU11="see $WORK/qemu11.log ($(tail -n 1 "$WORK/qemu11.log"))"
+	rm -rf "$WORK/qemu11"
 fi
 for tag in ${PVP_KERNELS:-6.1 6.12 7.3 6.12-rt}; do
 	run_kernel "$tag"
