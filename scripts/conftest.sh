@@ -87,6 +87,20 @@ const struct vfio_device_ops pvp_probe_ops = {
 };
 C
 
+probe vfio_pci_device_ops \
+"v6.19, 5d74781ebc86 (vfio/pci: Add dma-buf export support for MMIO regions):
+ vfio_pci_core_device.pci_ops; VFIO_DEVICE_FEATURE_DMA_BUF exports a BAR
+ only where .get_dmabuf_phys is set (vfio-pci sets the core's)." <<'C'
+static const struct vfio_pci_device_ops pvp_probe_pci_ops = {
+	.get_dmabuf_phys = vfio_pci_core_get_dmabuf_phys,
+};
+void pvp_probe_fn(struct vfio_pci_core_device *vdev);
+void pvp_probe_fn(struct vfio_pci_core_device *vdev)
+{
+	vdev->pci_ops = &pvp_probe_pci_ops;
+}
+C
+
 probe vfio_device_cdev_opened \
 "v6.6, 5fcc26969a16 (vfio: Add VFIO_DEVICE_BIND_IOMMUFD):
  vfio_device_cdev_opened(), true once a VFIO device cdev bound to iommufd

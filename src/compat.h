@@ -56,6 +56,17 @@
 #define PVP_OPS_GET_REGION_INFO_CAPS
 #endif
 
+/*
+ * BARs exported as dma-buf (VFIO_DEVICE_FEATURE_DMA_BUF, 6.19): only for a
+ * device whose pci_ops give .get_dmabuf_phys, as vfio-pci's do.  Without
+ * it QEMU 11 falls back to mmap and P2P DMA to the VF's BARs stops working.
+ */
+#ifdef PVP_HAVE_VFIO_PCI_DEVICE_OPS
+#define pvp_set_pci_ops(core, ops)	((core)->pci_ops = (ops))
+#else
+#define pvp_set_pci_ops(core, ops)	do { } while (0)
+#endif
+
 /* End-End TLP Prefixes supported on a function's path: a count from 6.14 */
 #ifdef PVP_HAVE_PCI_EETLP_PREFIX_MAX
 #define pvp_eetlp_path(pdev)	((pdev)->eetlp_prefix_max != 0)

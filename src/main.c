@@ -229,6 +229,13 @@ static const struct vfio_device_ops pvp_ops = {
 	PVP_OPS_GET_REGION_INFO_CAPS
 };
 
+#ifdef PVP_HAVE_VFIO_PCI_DEVICE_OPS
+/* As vfio-pci's: the VF's BARs can be exported as dma-buf (compat.h) */
+static const struct vfio_pci_device_ops pvp_pci_ops = {
+	.get_dmabuf_phys = vfio_pci_core_get_dmabuf_phys,
+};
+#endif
+
 static int pvp_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct pvp_device *pvdev;
@@ -249,6 +256,7 @@ static int pvp_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 			goto out_put_vdev;
 	}
 
+	pvp_set_pci_ops(&pvdev->core_device, &pvp_pci_ops);
 	dev_set_drvdata(&pdev->dev, &pvdev->core_device);
 	ret = vfio_pci_core_register_device(&pvdev->core_device);
 	if (ret)

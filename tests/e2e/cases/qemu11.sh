@@ -106,7 +106,7 @@ q11_checks() {
 	ok "$1-no-errors" "QEMU said: $(grep -v "$Q11_DMABUF" "$3.msg" | head -n 3 | tr '\n' ' ')" \
 		sh -c "! grep -v '$Q11_DMABUF' '$3.msg' | grep -q ."
 	if [ "$(drv "$2")" = "$PVP" ]; then
-		ok "$1-dma-buf" "QEMU: '$(grep -m1 "$Q11_DMABUF" "$3.msg")': VFIO_DEVICE_FEATURE_DMA_BUF fails where vfio-pci gives it: $PVP sets no vfio_pci_device_ops (get_dmabuf_phys, Linux 6.19+), so QEMU maps the BARs without dma-buf and peer-to-peer DMA to them does not work" \
+		ok "$1-dma-buf" "QEMU: '$(grep -m1 "$Q11_DMABUF" "$3.msg")': VFIO_DEVICE_FEATURE_DMA_BUF fails where vfio-pci gives it (the driver's vfio_pci_device_ops.get_dmabuf_phys, Linux 6.19+: probe vfio_pci_device_ops): QEMU maps the BARs without dma-buf and peer-to-peer DMA to them does not work" \
 			sh -c "! grep -q '$Q11_DMABUF' '$3.msg'"
 		eq "$1-closed" "$(attr "$2" exposed)" 0
 	else
