@@ -317,7 +317,9 @@ boot() {
 	scalable) iommu=intel-iommu,intremap=on,caching-mode=on,x-scalable-mode=on,x-pasid-mode=on ;;
 	*) die "unknown mode $mode" ;;
 	esac
-	[ -f "$WORK/nvme.img" ] || truncate -s 1M "$WORK/nvme.img"
+	# One scratch namespace per kernel's work directory: QEMU locks it, and
+	# a run of another kernel (or another cache's) may boot meanwhile.
+	[ -f "$w/nvme.img" ] || truncate -s 1M "$w/nvme.img"
 	timeout --foreground -k 5 "$BOOT_TIMEOUT" qemu-system-x86_64 \
 		-accel tcg -cpu max -smp 1 -machine q35 -m 1024 -nodefaults \
 		-display none -serial stdio -no-reboot \
@@ -326,7 +328,7 @@ boot() {
 		-device "$iommu" \
 		-device pcie-root-port,id=rp1,chassis=1,slot=1 -device igb,bus=rp1 \
 		-device pcie-root-port,id=rp2,chassis=2,slot=2 -device nvme-subsys,id=s0 \
-		-drive if=none,id=d0,file="$WORK/nvme.img",format=raw \
+		-drive if=none,id=d0,file="$w/nvme.img",format=raw \
 		-device nvme,bus=rp2,serial=pvp,subsys=s0,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2 \
 		-device nvme-ns,drive=d0,nsid=1 \
 		</dev/null >"$log" 2>&1
