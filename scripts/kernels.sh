@@ -10,6 +10,9 @@
 #   kernels.sh build [--strict] <tag> <srcdir> [make args...]
 #   kernels.sh env <tag>                          print the env file's path
 #   kernels.sh unpack <package>                   a bookworm package, unpacked
+#   kernels.sh unpack-closure <package>...        bookworm-backports' packages
+#                                                 and their dependency closure,
+#                                                 unpacked into one tree
 #   kernels.sh qemu11                             trixie-backports' QEMU 11, a
 #                                                 self-contained tree (see qemu11)
 #
@@ -45,7 +48,7 @@ msg() { printf '%s\n' "kernels.sh: $*" >&2; }
 die() { msg "error: $*"; exit 1; }
 
 usage() {
-	sed -n '4,26s/^# \{0,1\}//p' "$0" >&2
+	sed -n '4,29s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
@@ -315,6 +318,46 @@ unpack() {
 		(cd "$d/debs" && ls) >"$d/.stamp"
 		rm -rf "$d/debs"
 		msg "unpacked $(cat "$d/.stamp") into $d/root"
+	fi
+	echo "$d/root"
+}
+
+# unpack-closure <package>...: bookworm-backports' <packages> (-t
+# bookworm-backports: the backports' version where there is one, bookworm's
+# for the rest) and their whole dependency closure (Depends and
+# Pre-Depends, no Recommends), as the private apt state, which has nothing
+# installed, resolves it; downloaded and unpacked into one tree,
+# $PVP_CACHE/pkgs/<first package>+/root (nothing is installed anywhere).
+# Made once (the stamp lists the request, then the packages; remove the
+# directory to refresh it); prints the tree's path.  For tools with many
+# libraries the host does not have (libvirt, cases/libvirt.sh).
+unpack_closure() {
+	local p d=$PVP_CACHE/pkgs/$1+ deb arch
+	for p in "$@"; do
+		[[ $p =~ ^[a-z0-9][a-z0-9.+-]+$ ]] || die "bad package name '$p'"
+	done
+	if [ "$(head -n 1 "$d/.stamp" 2>/dev/null)" != "$*" ]; then
+		exec 9>"$PVP_CACHE/.fetch.lock"
+		flock 9
+	fi
+	if [ "$(head -n 1 "$d/.stamp" 2>/dev/null)" != "$*" ]; then
+		local t0=$SECONDS
+		apt_update bookworm
+		rm -rf "$d"
+		mkdir -p "$d/debs" "$d/root.tmp"
+		arch=$(apt_dir bookworm)/cache/archives
+		rm -f "$arch"/*.deb
+		papt_get bookworm -q -y -t bookworm-backports --no-install-recommends \
+			install --download-only "$@" >"$d/download.log" 2>&1 ||
+			{ tail -n 20 "$d/download.log" >&2; die "apt-get install --download-only $* failed"; }
+		mv "$arch"/*.deb "$d/debs/"
+		for deb in "$d"/debs/*.deb; do
+			dpkg -x "$deb" "$d/root.tmp"
+		done
+		mv "$d/root.tmp" "$d/root"
+		{ echo "$*"; (cd "$d/debs" && ls); } >"$d/.stamp"
+		rm -rf "$d/debs"
+		msg "unpack-closure: $* and $(($(wc -l <"$d/.stamp") - 1 - $#)) more packages, $(du -sh "$d/root" | cut -f1) in $d/root ($((SECONDS - t0)) s)"
 	fi
 	echo "$d/root"
 }
@@ -838,6 +881,7 @@ fetch) [ $# -eq 2 ] || usage; fetch "$2" ;;
 env) [ $# -eq 2 ] || usage; f=$(kdir_of "$2")/env; [ -f "$f" ] || die "run: $0 fetch $2"; echo "$f" ;;
 build) shift; build "$@" ;;
 unpack) [ $# -eq 2 ] || usage; unpack "$2" ;;
+unpack-closure) [ $# -ge 2 ] || usage; shift; unpack_closure "$@" ;;
 qemu11) [ $# -eq 1 ] || usage; qemu11 ;;
 *) usage ;;
 esac
