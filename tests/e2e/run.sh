@@ -10,7 +10,8 @@
 #   tests/e2e/run.sh --demo [TAG]   a short walk-through on one kernel (6.12)
 #
 # Environment: PVP_KERNELS, PVP_MODES ("default scalable"), PVP_CASES (guest
-# case letters, default all: "a b c d e f"), PVP_BOOT_TIMEOUT (s per boot,
+# case letters, default all: "a b c d e f"), PVP_ALONE=1 (each case in a
+# boot of its own, see alone_cases), PVP_BOOT_TIMEOUT (s per boot,
 # default 900), PVP_CACHE.  Output: the guest's PASS/FAIL/SKIP lines, a
 # summary line per kernel and "N passed, N failed, N skipped" last; exit 1
 # on any failure.  Logs of failed boots stay in $PVP_CACHE/e2e-logs/.
@@ -350,6 +351,26 @@ result() {
 	esac
 }
 
+# PVP_ALONE=1: every case in a boot of its own (each letter of guest.sh and
+# each cases/<name>.sh but bench), in the IOMMU modes it runs in: a case
+# that calls "in_modes <name> <karg> <modes>" only there, the others in
+# every mode.  Boot logs: <mode>-<case>.log.
+alone_cases() {
+	local f n
+	echo s a b c d e f g
+	for f in "$E2E"/cases/*.sh; do
+		n=$(basename "$f" .sh)
+		[ "$n" = bench ] || echo "$n"
+	done
+}
+# alone_runs <case> <mode>: 0 when <case> runs in <mode>
+alone_runs() {
+	local f=$E2E/cases/$1.sh m
+	[ -f "$f" ] || return 0
+	m=$(sed -n "s/.*in_modes $1 [a-z_]* \([a-z,]*\).*/\1/p" "$f" | head -n 1)
+	[ -z "$m" ] || echo ",$m," | grep -q ",$2,"
+}
+
 run_kernel() {
 	local tag=$1 w envf mode t0 log rc line have_mod=1
 	w=$WORK/$tag
@@ -414,45 +435,60 @@ run_kernel() {
 		msg "$tag: PREEMPT_RT, cases $BOOT_CASES in mode(s) $modes"
 		;;
 	esac
+	local sets=all set fs
+	if [ -n "${PVP_ALONE:-}" ]; then
+		if [ "$BOOT_CASES" = all ]; then
+			sets=$(alone_cases)
+		else
+			sets=$(echo "$BOOT_CASES" | tr , ' ')
+		fi
+	fi
 	for mode in $modes; do
-		local tb=$SECONDS
-		log=$w/$mode.log
-		boot "$tag" "$mode" "$w" "$log"
-		rc=$?
-		tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
-		local bad=0 done_line
-		done_line=$(grep -m1 '^PVP-E2E-DONE' "$log")
-		# Results: the guest repeats them after "=== results ===" at the end;
-		# without it (hang, panic) take the live lines.
-		if [ -n "$done_line" ] && grep -q '^=== results ===' "$log"; then
-			sed -n '/^=== results ===/,/^=== end results ===/p' "$log"
-		else
-			cat "$log"
-		fi | grep -E '^(PASS|FAIL|SKIP) ' | while read -r line; do echo "$line"; done >"$w/$mode.results"
-		while read -r line; do
-			result "${line%% *}" "$line"
-		done <"$w/$mode.results"
-		if [ -z "$done_line" ]; then
-			result FAIL "FAIL $tag/$mode/boot: no completion marker (qemu exit $rc$([ $rc = 124 ] && echo ", timeout ${BOOT_TIMEOUT}s"))"
-			bad=1
-		elif ! grep -q '^=== end results ===' "$log" ||
-			! echo "$done_line" | grep -qE 'rc=[01]$'; then
-			# guest.sh exits 0 or 1; anything else means it died part way
-			result FAIL "FAIL $tag/$mode/guest-script: died before the end ($done_line)"
-			bad=1
-		elif grep -qE "$BAD_RE" "$log"; then
-			result FAIL "FAIL $tag/$mode/kernel-log: $(grep -m1 -E "$BAD_RE" "$log")"
-			bad=1
-		else
-			result PASS "PASS $tag/$mode/kernel-log"
-		fi
-		grep -q '^FAIL' "$w/$mode.results" && bad=1
-		msg "$tag/$mode: boot took $((SECONDS - tb)) s"
-		if [ $bad = 1 ]; then
-			mkdir -p "$LOGDIR"
-			cp "$log" "$LOGDIR/$tag-$mode.log"
-			RUN_LOGS="$RUN_LOGS $LOGDIR/$tag-$mode.log"
-		fi
+		for set in $sets; do
+			fs=
+			if [ "$set" != all ]; then
+				alone_runs "$set" "$mode" || continue
+				BOOT_CASES=$set fs=-$set
+			fi
+			local tb=$SECONDS
+			log=$w/$mode$fs.log
+			boot "$tag" "$mode" "$w" "$log"
+			rc=$?
+			tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
+			local bad=0 done_line
+			done_line=$(grep -m1 '^PVP-E2E-DONE' "$log")
+			# Results: the guest repeats them after "=== results ===" at the end;
+			# without it (hang, panic) take the live lines.
+			if [ -n "$done_line" ] && grep -q '^=== results ===' "$log"; then
+				sed -n '/^=== results ===/,/^=== end results ===/p' "$log"
+			else
+				cat "$log"
+			fi | grep -E '^(PASS|FAIL|SKIP) ' | while read -r line; do echo "$line"; done >"$w/$mode$fs.results"
+			while read -r line; do
+				result "${line%% *}" "$line"
+			done <"$w/$mode$fs.results"
+			if [ -z "$done_line" ]; then
+				result FAIL "FAIL $tag/$mode/boot$fs: no completion marker (qemu exit $rc$([ $rc = 124 ] && echo ", timeout ${BOOT_TIMEOUT}s"))"
+				bad=1
+			elif ! grep -q '^=== end results ===' "$log" ||
+				! echo "$done_line" | grep -qE 'rc=[01]$'; then
+				# guest.sh exits 0 or 1; anything else means it died part way
+				result FAIL "FAIL $tag/$mode/guest-script$fs: died before the end ($done_line)"
+				bad=1
+			elif grep -qE "$BAD_RE" "$log"; then
+				result FAIL "FAIL $tag/$mode/kernel-log$fs: $(grep -m1 -E "$BAD_RE" "$log")"
+				bad=1
+			else
+				result PASS "PASS $tag/$mode/kernel-log$fs"
+			fi
+			grep -q '^FAIL' "$w/$mode$fs.results" && bad=1
+			msg "$tag/$mode${fs:+ (case ${fs#-} alone)}: boot took $((SECONDS - tb)) s"
+			if [ $bad = 1 ]; then
+				mkdir -p "$LOGDIR"
+				cp "$log" "$LOGDIR/$tag-$mode$fs.log"
+				RUN_LOGS="$RUN_LOGS $LOGDIR/$tag-$mode$fs.log"
+			fi
+		done
 	done
 	[ $have_mod = 1 ] || msg "$tag: module did not build; module cases ran without it"
 	summary "$tag" "$t0"
@@ -508,7 +544,7 @@ if [ "${1:-}" = --demo ]; then
 	demo "${2:-6.12}"
 	exit $?
 fi
-[ $# -eq 0 ] || { sed -n '4,16s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+[ $# -eq 0 ] || { sed -n '4,17s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing"
 [ -x /bin/busybox ] || die "busybox-static missing"
