@@ -156,6 +156,52 @@ build_userland() {
 }
 # --- end admin tools and VMM -------------------------------------------------
 
+# --- libvirt (cases/libvirt.sh) ----------------------------------------------
+# build_libvirt: bookworm-backports' libvirt 11 for cases/libvirt.sh in
+# $WORK/libvirt, a tree build_initramfs copies over the root after the
+# userland (whose QEMU libvirt drives): kernels.sh unpack-closure downloads
+# LIBVIRT_PKGS and their dependency closure and unpacks them into one tree
+# (nothing is installed); from it libvirtd (the monolithic daemon: Debian
+# ships no virtqemud), its qemu and nodedev drivers, virsh, mdevctl (the
+# nodedev driver runs it), dmidecode (libvirtd runs it), libvirt's data
+# and default configs, and every library these load, as resolved in that
+# tree.  A library the userland already has (the host's, from the same
+# bookworm: libc among them) stays the userland's.  Output in
+# $WORK/libvirt.log.
+LIBVIRT_PKGS="libvirt-daemon-driver-qemu libvirt-daemon libvirt-daemon-driver-nodedev libvirt-clients libvirt0"
+build_libvirt() {
+	local t l=$WORK/libvirt lib libs
+	# shellcheck disable=SC2086 # a list of names
+	t=$("$KERNELS_SH" unpack-closure $LIBVIRT_PKGS) || return 1
+	rm -rf "$l"
+	mkdir -p "$l/usr/sbin" "$l/usr/bin" "$l/usr/lib/x86_64-linux-gnu" \
+		"$l/lib/x86_64-linux-gnu" "$l/usr/share" "$l/etc"
+	cp "$t/usr/sbin/libvirtd" "$l/usr/sbin/" || return 1
+	cp "$t/usr/bin/virsh" "$t/usr/bin/mdevctl" "$l/usr/bin/" || return 1
+	cp "$t/usr/sbin/dmidecode" "$l/usr/sbin/" || return 1	# libvirtd's sysinfo
+	cp -a "$t/usr/lib/x86_64-linux-gnu/libvirt" "$l/usr/lib/x86_64-linux-gnu/"
+	cp -a "$t/usr/share/libvirt" "$l/usr/share/"
+	cp -a "$t/etc/libvirt" "$l/etc/"
+	libs=$(LD_LIBRARY_PATH=$t/usr/lib/x86_64-linux-gnu:$t/lib/x86_64-linux-gnu \
+		ldd "$l/usr/sbin/libvirtd" "$l/usr/bin/virsh" \
+		"$l"/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/*.so)
+	if grep 'not found' <<<"$libs"; then
+		return 1
+	fi
+	for lib in $(awk '$2 == "=>" && $3 ~ /^\// { print $3 }' <<<"$libs" | sort -u); do
+		case $lib in "$t"/*) ;; *) echo "$lib: resolved outside the packages"; return 1 ;; esac
+		cp -L "$lib" "$l/lib/x86_64-linux-gnu/"
+	done
+	echo "libvirt: $(head -n 1 "$t/../.stamp"), $(du -sh "$l" | cut -f1) in $l"
+}
+# libvirt_initramfs <root>: the tree into an initramfs root; libraries the
+# root has stay
+libvirt_initramfs() {
+	[ -d "$WORK/libvirt" ] || return 0
+	cp -a -n "$WORK/libvirt/." "$1/"
+}
+# --- end libvirt -------------------------------------------------------------
+
 # --- nested guest (cases/nested.sh) ------------------------------------------
 # build_nested: what the rig guest's QEMU boots as the nested guest, in
 # $WORK/userland/nested (copied over the initramfs with the rest of the
@@ -271,6 +317,7 @@ build_initramfs() {
 	depmod -b "$r" "$KVER" || return 1
 	cp "$WORK"/bin/* "$r/bin/"
 	[ ! -d "$WORK/userland" ] || cp -a --remove-destination "$WORK/userland/." "$r/"
+	libvirt_initramfs "$r"	# after the userland: its libraries win
 	qemu11_initramfs "$r"
 	cp "$E2E/guest.sh" "$r/guest.sh"
 	mkdir -p "$r/cases"
@@ -418,6 +465,11 @@ run_kernel() {
 		result PASS "PASS $tag/host/qemu11"
 	else
 		result FAIL "FAIL $tag/host/qemu11: trixie-backports' QEMU 11 for the guest (cases/qemu11.sh): $QEMU11"
+	fi
+	if [ "$LIBVIRT" = ok ]; then
+		result PASS "PASS $tag/host/libvirt"
+	else
+		result FAIL "FAIL $tag/host/libvirt: bookworm-backports' libvirt for the guest (cases/libvirt.sh): $LIBVIRT"
 	fi
 	if ! build_initramfs "$tag" "$w" >"$w/initramfs.log" 2>&1; then
 		result FAIL "FAIL $tag/host/initramfs: see $w/initramfs.log"
@@ -568,6 +620,11 @@ QEMU11=ok
 if ! build_qemu11 >"$WORK/qemu11.log" 2>&1; then
 	QEMU11="see $WORK/qemu11.log ($(tail -n 1 "$WORK/qemu11.log"))"
 	rm -rf "$WORK/qemu11"
+fi
+LIBVIRT=ok
+if ! build_libvirt >"$WORK/libvirt.log" 2>&1; then
+	LIBVIRT="see $WORK/libvirt.log ($(tail -n 1 "$WORK/libvirt.log"))"
+	rm -rf "$WORK/libvirt"
 fi
 for tag in ${PVP_KERNELS:-6.1 6.12 7.3 6.12-rt}; do
 	run_kernel "$tag"
