@@ -10,7 +10,7 @@
 # (and no_timer_check: under QEMU in QEMU the IO-APIC timer check can time
 # out and panic, as for the rig guest).
 # The nested guest's /init (nested/init) prints its own "lspci -vvv -xxxx"
-# of the VF, then waits; the rig guest reads the VF through QEMU's monitor
+# of the VF (igb VF 8086:10ca, wherever it is), then waits; the rig guest reads the VF through QEMU's monitor
 # (xp at the VF's ECAM address, which QEMU serves from its vfio-pci config
 # handlers, i.e. from pasid-vfio-pci) and quits QEMU.
 #
@@ -29,8 +29,16 @@
 
 NQ_BIN=/usr/bin/qemu-system-x86_64
 NQ_ECAM=0xb0000000	# SeaBIOS's q35 MMCONFIG base
-NQ_BUS=1		# the root port's secondary bus
+# Where the VF sits: behind a root port (its secondary bus, for the
+# monitor's ECAM read) by default; cases/qemu11.sh changes these, and the
+# QEMU, for QEMU 11.1
+NQ_PORT="-device pcie-root-port,id=rp,chassis=1,bus=pcie.0,addr=1.0"
+NQ_AT=bus=rp
+NQ_BDF=0x100		# bus 1, device 0
+NQ_QEMU_ARGS=		# more QEMU options (e.g. -object iommufd,...)
+NQ_VFIO_ARGS=		# more vfio-pci options (e.g. ,iommufd=...)
 NQ_TIMEOUT=400		# s, per nested boot
+NQ_IOMMU=intel-iommu,intremap=on,caching-mode=on
 
 # nq_mon <command>: to QEMU's monitor, if QEMU still reads it (a write to
 # a FIFO nobody reads would kill this shell with SIGPIPE)
@@ -39,7 +47,7 @@ nq_mon() {
 	sleep 1
 }
 
-# nq_boot <bdf> <dir> <intel-iommu options>: boot the nested guest with
+# nq_boot <bdf> <dir> <vIOMMU device>: boot the nested guest with
 # <bdf> assigned; its serial console in <dir>/serial, QEMU's monitor output
 # in <dir>/mon, stderr in <dir>/err.  Once the nested guest printed its
 # view, record "exposed" in <dir>/exposed and the VF's PASID dwords as QEMU
@@ -50,12 +58,12 @@ nq_boot() {
 	rm -rf "$_nd"
 	mkdir -p "$_nd"
 	mkfifo "$_nd/in"
+	# shellcheck disable=SC2086 # option lists
 	timeout $NQ_TIMEOUT $NQ_BIN -machine q35 -accel tcg,tb-size=64 -m 128 \
 		-nodefaults -display none -no-reboot \
-		-serial "file:$_nd/serial" -monitor stdio \
-		-device "intel-iommu,intremap=on,caching-mode=on$3" \
-		-device pcie-root-port,id=rp,chassis=1,bus=pcie.0,addr=1.0 \
-		-device vfio-pci,host="$1",bus=rp,rombar=0 \
+		-serial "file:$_nd/serial" -monitor stdio $NQ_QEMU_ARGS \
+		-device "$3" $NQ_PORT \
+		-device "vfio-pci,host=$1,$NQ_AT,rombar=0$NQ_VFIO_ARGS" \
 		-kernel /nested/vmlinux -initrd /nested/initramfs.cpio \
 		-append "console=ttyS0 intel_iommu=on,sm_on panic=-1 mitigations=off no_timer_check" \
 		<"$_nd/in" >"$_nd/mon" 2>"$_nd/err" &
@@ -75,7 +83,7 @@ nq_boot() {
 		_np=$(sed -n 's/.*Capabilities: \[\([0-9a-f]*\) v1\] Process Address Space ID.*/\1/p' \
 			"$_nd/serial" | head -n 1)
 		[ -z "$_np" ] ||
-			nq_mon "$(printf 'xp /2wx 0x%x' $((NQ_ECAM + (NQ_BUS << 20) + 0x$_np)))"
+			nq_mon "$(printf 'xp /2wx 0x%x' $((NQ_ECAM + (NQ_BDF << 12) + 0x$_np)))"
 	fi
 	nq_mon quit
 	exec 3>&-
@@ -136,7 +144,7 @@ case_nested() {
 
 		dmark
 		_t=$(date +%s)
-		if nq_boot $V0 /tmp/nq-on ",x-scalable-mode=on,x-pasid-mode=on"; then
+		if nq_boot $V0 /tmp/nq-on "$NQ_IOMMU,x-scalable-mode=on,x-pasid-mode=on"; then
 			pass nested/on/boot
 		else
 			fail nested/on/boot "no lspci from the nested guest: $(tail -n 3 /tmp/nq-on/serial 2>/dev/null | tr '\n' ' ') QEMU: $(head -n 2 /tmp/nq-on/err 2>/dev/null | tr '\n' ' ')"
@@ -164,7 +172,7 @@ case_nested() {
 
 		# Negative control: no scalable mode, so no PASID in the vIOMMU
 		_t=$(date +%s)
-		if nq_boot $V0 /tmp/nq-off ""; then
+		if nq_boot $V0 /tmp/nq-off "$NQ_IOMMU"; then
 			pass nested/off/boot
 		else
 			fail nested/off/boot "no lspci from the nested guest: $(tail -n 3 /tmp/nq-off/serial 2>/dev/null | tr '\n' ' ') QEMU: $(head -n 2 /tmp/nq-off/err 2>/dev/null | tr '\n' ' ')"

@@ -242,6 +242,8 @@ q11_main() {
 		dlogged "$PVP $_v: PASID capability at $Q11_OFF"
 	eq qemu11/cap-as-qemu-builds "$(q11_cap /tmp/q11-pvp $Q11_OFF)" "$_hc"
 
+	q11_nested "$_v" "$_pb"
+
 	# ... and fsts=on, where QEMU takes the VF so
 	[ -n "$_sc" ] || return
 	# shellcheck disable=SC2086 # _ifd: two words
@@ -252,4 +254,65 @@ q11_main() {
 	_so=$(echo "$_sa" | sed 's/ *0x001b@0xff8$//')
 	eq qemu11/pvp-fsts-chain "$_pa" "${_so:+$_so }0x001b@$Q11_OFF"
 	eq qemu11/pvp-fsts-cap-agrees "$(q11_cap /tmp/q11-pacc $Q11_OFF)" "$_sc"
+}
+
+# q11_nested <vf> <pasid-bits option>: how far a guest's PASID gets under
+# QEMU 11.1.  The nested guest of cases/nested.sh boots with the VF through
+# iommufd (fsts=off: fsts=on is refused here, qemu11/stock-fsts) on
+# pcie.0, as a root-complex integrated endpoint; it lists the driver's
+# PASID and its intel-iommu enables it (Control read in the nested guest).
+# Meanwhile the rig traces the driver's .pasid_attach_ioas
+# (vfio_iommufd_physical_pasid_attach_ioas, which VFIO_DEVICE_ATTACH_IOMMUFD_PT
+# with a PASID reaches; a PASID attach of vfio-client's after the boot is
+# the tracer's positive control): QEMU 11.1 attaches a guest's PASID only
+# through fsts=on's nested translation, so none arrives, and the case says
+# so.
+q11_nested() {
+	_tr=/sys/kernel/tracing
+	command -v nq_boot >/dev/null || . /cases/nested.sh
+	if [ ! -f /nested/vmlinux ]; then
+		fail qemu11/nested/tools "no nested guest in the initramfs (see the host/nested line)"
+		return
+	fi
+	[ -e $_tr/set_ftrace_filter ] || mount -t tracefs tracefs $_tr 2>/dev/null
+	_traced=0
+	if echo vfio_iommufd_physical_pasid_attach_ioas >$_tr/set_ftrace_filter 2>/dev/null; then
+		echo function >$_tr/current_tracer
+		: >$_tr/trace
+		echo 1 >$_tr/tracing_on
+		_traced=1
+	fi
+	_nb=$NQ_BIN _np=$NQ_PORT _na=$NQ_AT _nf=$NQ_BDF _nq=$NQ_QEMU_ARGS _nv=$NQ_VFIO_ARGS
+	NQ_BIN=$Q11_BIN NQ_PORT= NQ_AT="bus=pcie.0,addr=$Q11_DEV.0" NQ_BDF=$((Q11_DEV << 3))
+	NQ_QEMU_ARGS="-object iommufd,id=iommufd0" NQ_VFIO_ARGS=",iommufd=iommufd0"
+	if nq_boot "$1" /tmp/q11-nested "$Q11_IOMMU$2,fsts=off"; then
+		pass qemu11/nested/boot
+	else
+		fail qemu11/nested/boot "no lspci from the nested guest: $(tail -n 3 /tmp/q11-nested/serial | tr '\n' ' ') QEMU: $(head -n 2 /tmp/q11-nested/err | tr '\n' ' ')"
+	fi
+	NQ_BIN=$_nb NQ_PORT=$_np NQ_AT=$_na NQ_BDF=$_nf NQ_QEMU_ARGS=$_nq NQ_VFIO_ARGS=$_nv
+	_n=0 _nc=0
+	if [ $_traced = 1 ]; then
+		_n=$(grep -c 'vfio_iommufd_physical_pasid_attach_ioas' $_tr/trace)
+		# The tracer's positive control: a PASID attach of our own
+		vc qemu11/nested/trace-control -i pasid-attach "$1" --pasids 1
+		_nc=$(grep -c 'vfio_iommufd_physical_pasid_attach_ioas' $_tr/trace)
+		echo 0 >$_tr/tracing_on
+		echo nop >$_tr/current_tracer
+		echo >$_tr/set_ftrace_filter
+	fi
+	nq_view /tmp/q11-nested | sed 's/^/INFO nested guest (QEMU 11.1): /'
+	ok qemu11/nested/listed "nested guest's lspci: no 'Capabilities: [${Q11_OFF#0x} v1] Process Address Space ID'" \
+		grep -q "Capabilities: \[${Q11_OFF#0x} v1\] Process Address Space ID" /tmp/q11-nested/serial
+	ok qemu11/nested/enabled "nested guest's lspci: no 'PASIDCtl: Enable+'" \
+		grep -q 'PASIDCtl: Enable+' /tmp/q11-nested/serial
+	eq qemu11/nested/driver-exposed "$(cat /tmp/q11-nested/exposed 2>/dev/null)" 1
+	if [ $_traced = 0 ]; then
+		skip qemu11/nested/pasid-attach "cannot trace vfio_iommufd_physical_pasid_attach_ioas (no tracefs or no such function)"
+	else
+		info "QEMU 11.1 (fsts=off) made $_n PASID attach(es) of $1 while the nested guest ran; the tracer saw $((_nc - _n)) of vfio-client's"
+		ok qemu11/nested/trace-sees-attach "the tracer saw no PASID attach of vfio-client's" \
+			[ "$_nc" -gt "$_n" ]
+		eq qemu11/nested/no-pasid-attach-without-fsts "$_n" 0
+	fi
 }
