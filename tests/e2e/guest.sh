@@ -157,6 +157,17 @@ dd if="/sys/bus/pci/devices/$1/config" bs=1 skip=$(($2)) count="$3" 2>/dev/null 
 EOF
 chmod +x /bin/sysrd
 attr() { cat "$(dev "$1")/pasid_vfio/$2" 2>/dev/null || echo missing; }
+# have_cdev <bdf>: 0 when <bdf> can be opened through its VFIO device cdev
+# bound to iommufd (CONFIG_IOMMUFD and CONFIG_VFIO_DEVICE_CDEV); why_no_cdev
+# says what is missing
+have_cdev() { [ -e /dev/iommu ] && [ -d "$(dev "$1")/vfio-dev" ]; }
+why_no_cdev() {
+	if [ ! -e /dev/iommu ]; then
+		echo "no /dev/iommu (CONFIG_IOMMUFD)"
+	else
+		echo "no $(dev "$1")/vfio-dev (CONFIG_VFIO_DEVICE_CDEV)"
+	fi
+}
 
 # The PASIDs the host IOMMU gives a device, as log2, from the hardware's
 # side: the vIOMMU's VT-d ECAP (PASID bit 40, PASID Size Supported bits
@@ -346,6 +357,12 @@ case_igb() {
 		eq a/sysfs-pf-enabled "$(attr $V0 pf_enabled)" 1
 		vc a pasid-check $V0 --offset $OFF --width "$W" --exec 1 --priv 0
 		vc a/iommufd -i open $V0
+		# The same through the VFIO cdev and iommufd, where the kernel has them
+		if have_cdev $V0; then
+			vc a/cdev -i pasid-check $V0 --offset $OFF --width "$W" --exec 1 --priv 0
+		else
+			skip a/cdev "no VFIO cdev with iommufd on $KV: $(why_no_cdev $V0)"
+		fi
 		# Which resets clear the guest's Control: the user's (VFIO reset,
 		# an FLR written through VFIO) do, the host's (sysfs reset) not
 		vc a/resets run $V0 "wr $((OFF + 6)) 2 1" "sh echo 1 > $(dev $V0)/reset" \
@@ -368,6 +385,13 @@ case_igb() {
 		if [ "$(drv $V0)" = $PVP ] || pvp_bind b $V0; then
 			dump_ok b/pvp-dump $V0 /tmp/igb-pvp
 			vc b diff /tmp/igb-stock /tmp/igb-pvp --inject $OFF
+			# through the cdev and iommufd, the same bytes
+			if have_cdev $V0; then
+				dump_ok b/cdev/pvp-dump $V0 /tmp/igb-pvp-cdev -i
+				vc b/cdev diff /tmp/igb-stock /tmp/igb-pvp-cdev --inject $OFF
+			else
+				skip b/cdev "no VFIO cdev with iommufd on $KV: $(why_no_cdev $V0)"
+			fi
 		fi
 	fi
 	unbind $V0
