@@ -148,15 +148,7 @@ lv_view() {
 		lv qemu-monitor-command $LV_DOM --hmp "$_c" || return 1
 		cat /tmp/lv.out >>"$1.raw"
 	done
-	tr -d '\r' <"$1.raw" | awk -v base=$_qb '
-	/^[0-9a-f]+: 0x/ {
-		a = 0
-		h = substr($1, 1, length($1) - 1)
-		for (i = 1; i <= length(h); i++)
-			a = a * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
-		for (i = 2; i <= NF; i++)
-			print a - base + 4 * (i - 2), $i
-	}' >"$1"
+	qm_parse $_qb <"$1.raw" >"$1"
 	[ "$(wc -l <"$1")" = 1024 ]
 }
 

@@ -80,8 +80,7 @@ nq_boot() {
 	if grep -q '^=== nested end' "$_nd/serial" 2>/dev/null; then
 		_nr=0
 		attr "$1" exposed >"$_nd/exposed"
-		_np=$(sed -n 's/.*Capabilities: \[\([0-9a-f]*\) v1\] Process Address Space ID.*/\1/p' \
-			"$_nd/serial" | head -n 1)
+		_np=$(nq_pasid "$_nd")
 		[ -z "$_np" ] ||
 			nq_mon "$(printf 'xp /2wx 0x%x' $((NQ_ECAM + (NQ_BDF << 12) + 0x$_np)))"
 	fi
@@ -99,13 +98,18 @@ nq_view() {
 		grep -A2 'Process Address Space ID'
 }
 
-# nq_ctrl <dir>: the PASID Control register in the nested guest's raw dump
-# ("lspci -xxxx": "off: 16 bytes" lines), as 0x%04x; empty without PASID
-nq_ctrl() {
-	_np=$(sed -n 's/.*Capabilities: \[\([0-9a-f]*\) v1\] Process Address Space ID.*/\1/p' \
-		"$1/serial" | head -n 1)
-	[ -n "$_np" ] || return 0
-	tr -d '\r' <"$1/serial" | awk -v o=$((0x$_np + 6)) '
+# nq_pasid <dir>: the PASID capability's offset in the nested guest's
+# lspci (hex digits), empty without one
+nq_pasid() {
+	sed -n 's/.*Capabilities: \[\([0-9a-f]*\) v1\] Process Address Space ID.*/\1/p' \
+		"$1/serial" | head -n 1
+}
+
+# nq_word <dir> <offset>: the 16-bit register at <offset> in the nested
+# guest's raw dump ("lspci -xxxx": "off: 16 bytes" lines), as 0x%04x;
+# empty when the dump lacks it
+nq_word() {
+	tr -d '\r' <"$1/serial" | awk -v o=$(($2)) '
 	/^[0-9a-f][0-9a-f][0-9a-f]: / {
 		a = 0
 		h = substr($1, 1, 3)
@@ -115,6 +119,22 @@ nq_ctrl() {
 			b[a + i - 2] = $i
 	}
 	END { if ((o in b) && ((o + 1) in b)) print "0x" b[o + 1] b[o] }'
+}
+
+# nq_ctrl <dir>: the PASID Control register the nested guest read, as
+# 0x%04x; empty without PASID
+nq_ctrl() {
+	_np=$(nq_pasid "$1")
+	[ -z "$_np" ] || nq_word "$1" $((0x$_np + 6))
+}
+
+# nq_cap <dir>: the PASID Capability register the nested guest read, as
+# 0x%04x (attr cap's format), "none" without PASID
+nq_cap() {
+	_np=$(nq_pasid "$1")
+	_nc=
+	[ -z "$_np" ] || _nc=$(nq_word "$1" $((0x$_np + 4)))
+	echo "${_nc:-none}"
 }
 
 # nq_vmm_ctrl <dir>: Control as QEMU's monitor read it (upper half of the
@@ -190,22 +210,4 @@ case_nested() {
 	unbind $V0
 	vfs $IGB 0
 	fx_unload
-}
-
-# nq_cap <dir>: the PASID Capability register in the nested guest's raw
-# dump, as 0x%04x (attr cap's format)
-nq_cap() {
-	_np=$(sed -n 's/.*Capabilities: \[\([0-9a-f]*\) v1\] Process Address Space ID.*/\1/p' \
-		"$1/serial" | head -n 1)
-	[ -n "$_np" ] || { echo none; return; }
-	tr -d '\r' <"$1/serial" | awk -v o=$((0x$_np + 4)) '
-	/^[0-9a-f][0-9a-f][0-9a-f]: / {
-		a = 0
-		h = substr($1, 1, 3)
-		for (i = 1; i <= 3; i++)
-			a = a * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
-		for (i = 2; i <= NF; i++)
-			b[a + i - 2] = $i
-	}
-	END { if ((o in b) && ((o + 1) in b)) print "0x" b[o + 1] b[o]; else print "none" }'
 }

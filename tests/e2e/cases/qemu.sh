@@ -23,6 +23,20 @@ QM_BIN=/usr/bin/qemu-system-x86_64
 QM_ECAM=0xb0000000
 QM_BUS=1	# the root port's secondary bus: ECAM at QM_ECAM + (1 << 20)
 
+# qm_parse <base>: QEMU monitor "xp /Nwx" output on stdin, one "offset
+# value" line per dword out (offset from <base>, decimal)
+qm_parse() {
+	tr -d '\r' | awk -v base="$1" '
+	/^[0-9a-f]+: 0x/ {
+		a = 0
+		h = substr($1, 1, length($1) - 1)
+		for (i = 1; i <= length(h); i++)
+			a = a * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
+		for (i = 2; i <= NF; i++)
+			print a - base + 4 * (i - 2), $i
+	}'
+}
+
 # qm_config <bdf> <out>: QEMU's guest view of <bdf>'s config space, one
 # "offset value" line per dword (decimal offset, 0x%08x value), in <out>;
 # QEMU's stderr in <out>.err.  Returns QEMU's status.
@@ -40,15 +54,7 @@ qm_config() {
 		-device pcie-root-port,id=rp,chassis=1,bus=pcie.0,addr=1.0 \
 		-device vfio-pci,host="$1",bus=rp,rombar=0 >"$2.raw" 2>"$2.err"
 	_qr=$?
-	tr -d '\r' <"$2.raw" | awk -v base=$_qb '
-	/^[0-9a-f]+: 0x/ {
-		a = 0
-		h = substr($1, 1, length($1) - 1)
-		for (i = 1; i <= length(h); i++)
-			a = a * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
-		for (i = 2; i <= NF; i++)
-			print a - base + 4 * (i - 2), $i
-	}' >"$2"
+	qm_parse $_qb <"$2.raw" >"$2"
 	return $_qr
 }
 

@@ -79,15 +79,7 @@ q11_config() {
 		-device vfio-pci,host="$_qd",bus=pcie.0,addr=$Q11_DEV.0,rombar=0"$_qv" \
 		>"$_qf.raw" 2>"$_qf.err"
 	_qr=$?
-	tr -d '\r' <"$_qf.raw" | awk -v base=$_qb '
-	/^[0-9a-f]+: 0x/ {
-		a = 0
-		h = substr($1, 1, length($1) - 1)
-		for (i = 1; i <= length(h); i++)
-			a = a * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
-		for (i = 2; i <= NF; i++)
-			print a - base + 4 * (i - 2), $i
-	}' >"$_qf"
+	qm_parse $_qb <"$_qf.raw" >"$_qf"
 	grep -v 'vfio_pci_synthesize_pasid_cap' "$_qf.err" >"$_qf.msg"
 	return $_qr
 }
