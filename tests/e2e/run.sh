@@ -418,6 +418,16 @@ alone_runs() {
 	[ -z "$m" ] || echo ",$m," | grep -q ",$2,"
 }
 
+# host_part <tag> <name> <status> <what>: the line of a part of the guest's
+# userland built once per run (status "ok", or why not)
+host_part() {
+	if [ "$3" = ok ]; then
+		result PASS "PASS $1/host/$2"
+	else
+		result FAIL "FAIL $1/host/$2: $4: $3"
+	fi
+}
+
 run_kernel() {
 	local tag=$1 w envf mode t0 log rc line have_mod=1
 	w=$WORK/$tag
@@ -451,26 +461,10 @@ run_kernel() {
 		rm -f "$w"/modules/*.ko
 		result FAIL "FAIL $tag/host/build-testmods: see $w/modules.log ($(grep -m1 -E 'error|ERROR|warning' "$w/modules.log" || tail -n 1 "$w/modules.log"))"
 	fi
-	if [ "$USERLAND" = ok ]; then
-		result PASS "PASS $tag/host/userland"
-	else
-		result FAIL "FAIL $tag/host/userland: driverctl, udev, bash or QEMU for the guest: $USERLAND"
-	fi
-	if [ "$NESTED" = ok ]; then
-		result PASS "PASS $tag/host/nested"
-	else
-		result FAIL "FAIL $tag/host/nested: the nested guest's kernel or initramfs (cases/nested.sh): $NESTED"
-	fi
-	if [ "$QEMU11" = ok ]; then
-		result PASS "PASS $tag/host/qemu11"
-	else
-		result FAIL "FAIL $tag/host/qemu11: trixie-backports' QEMU 11 for the guest (cases/qemu11.sh): $QEMU11"
-	fi
-	if [ "$LIBVIRT" = ok ]; then
-		result PASS "PASS $tag/host/libvirt"
-	else
-		result FAIL "FAIL $tag/host/libvirt: bookworm-backports' libvirt for the guest (cases/libvirt.sh): $LIBVIRT"
-	fi
+	host_part "$tag" userland "$USERLAND" "driverctl, udev, bash or QEMU for the guest"
+	host_part "$tag" nested "$NESTED" "the nested guest's kernel or initramfs (cases/nested.sh)"
+	host_part "$tag" qemu11 "$QEMU11" "trixie-backports' QEMU 11 for the guest (cases/qemu11.sh)"
+	host_part "$tag" libvirt "$LIBVIRT" "bookworm-backports' libvirt for the guest (cases/libvirt.sh)"
 	if ! build_initramfs "$tag" "$w" >"$w/initramfs.log" 2>&1; then
 		result FAIL "FAIL $tag/host/initramfs: see $w/initramfs.log"
 		summary "$tag" "$t0"
