@@ -21,7 +21,9 @@
 # 7.3-iommufd is Debian's 7.3 rebuilt there from linux-source-7.3 with the
 # 7.3 tag's config plus IOMMUFD and VFIO_DEVICE_CDEV, trimmed to the e2e
 # guest's modules (KVER <version>-iommufd; about 20 min cold on 2 cores,
-# log in $PVP_CACHE/k/7.3-iommufd/build.log, then cached).
+# log in $PVP_CACHE/k/7.3-iommufd/build.log, then cached).  PVP_BUILD_NICE
+# is the niceness of its compiler (default 0); its other steps run at the
+# caller's, so that the locks they hold are never held by a starved process.
 # unpack prints the directory it unpacked <package> into
 # ($PVP_CACHE/pkgs/<package>/root), for tools the host does not install.
 # build runs "make -C <srcdir> KDIR=... W=1" when <srcdir>/Makefile sets KDIR
@@ -660,6 +662,12 @@ fetch_built() {
 		sha256sum | cut -d' ' -f1)
 	built_cached "$tag" "$k" "$key" && return 0
 	mkdir -p "$k"
+	# One build of <tag> at a time, under a lock of its own: other fetches
+	# go on meanwhile (tests/e2e/run.sh builds it in the background while
+	# other kernels boot).  .fetch.lock is held only around what the
+	# fetches share: apt's lists, the source tree, the trixie root.
+	exec 7>"$k.build.lock"
+	flock 7
 	exec 9>"$PVP_CACHE/.fetch.lock"
 	flock 9
 	built_cached "$tag" "$k" "$key" repair && return 0
@@ -674,6 +682,7 @@ fetch_built() {
 		msg "$tag: using linux-source-7.3 $v, not the 7.3 tag's version"
 	fi
 	src=$(kernel_source 7.3 "$v") || exit 1
+	exec 9>&-
 	msg "$tag: building from $src (linux-source-7.3 $v), log: $log"
 
 	# A build tree of another key is not reused.
@@ -696,7 +705,7 @@ fetch_built() {
 	config_check "$b/.config"
 	local tb=$SECONDS
 	msg "$tag: building bzImage and modules (-j2; load now: $(cut -d' ' -f1-3 /proc/loadavg))"
-	built_step "${mk[@]}" bzImage modules
+	built_step nice -n "${PVP_BUILD_NICE:-0}" "${mk[@]}" bzImage modules
 	msg "$tag: bzImage and modules built in $((SECONDS - tb)) s (load now: $(cut -d' ' -f1-3 /proc/loadavg))"
 	built_step "${mk[@]}" modules_install INSTALL_MOD_PATH="$BUILT_K/root.tmp" INSTALL_MOD_STRIP=1
 	KVER=$(cat "$b/include/config/kernel.release")
@@ -717,6 +726,8 @@ fetch_built() {
 		mv "$k/root.tmp" "$k/root"; }; then
 		die "$tag: installing into $k/root failed"
 	fi
+	exec 9>"$PVP_CACHE/.fetch.lock"
+	flock 9
 	install_headers_in_root "$k/root"
 	write_env "$tag" "$k"
 	printf '%s\n' "linux-source-7.3=$v" "config=$key" >"$k/.stamp"
