@@ -34,8 +34,20 @@
  *	config space as sysfs shows it.
  *
  * Output: "PASS|FAIL <prefix><check>[: figures or why]" and "INFO" lines;
- * exit status 1 when a check failed, 2 on usage errors.  Only the type1
- * container path is used (Debian kernels have no iommufd).
+ * exit status 1 when a check failed, 2 on usage errors.
+ *
+ * Backends: by default every open goes through the type1 container
+ * (/dev/vfio/vfio + the device's IOMMU group; a group and its container
+ * are shared by the devices of the group and kept across closes).  With
+ * -i/--iommufd (as vfio-client's) every open, the close+reopen cycles of
+ * the stream, stress's --cycle devices and isolate's reopen included, goes
+ * through the device's cdev (/dev/vfio/devices/vfioN, found through
+ * /sys/bus/pci/devices/BDF/vfio-dev) bound to a /dev/iommu of its own
+ * (VFIO_DEVICE_BIND_IOMMUFD, IOMMU_IOAS_ALLOC,
+ * VFIO_DEVICE_ATTACH_IOMMUFD_PT); a close closes both fds, which releases
+ * the binding, the attach and the IOAS.  A record names its backend, and a
+ * replay through the other one is refused: differential runs compare like
+ * with like.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -55,6 +67,36 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/vfio.h>
+
+/* ---- iommufd uAPI that bookworm's linux-libc-dev (6.1) lacks (stable ABI) */
+#ifndef VFIO_DEVICE_BIND_IOMMUFD
+struct vfio_device_bind_iommufd {
+	uint32_t argsz;
+	uint32_t flags;
+	int32_t iommufd;
+	uint32_t out_devid;
+};
+
+#define VFIO_DEVICE_BIND_IOMMUFD _IO(VFIO_TYPE, VFIO_BASE + 18)
+#endif
+#ifndef VFIO_DEVICE_ATTACH_IOMMUFD_PT
+struct vfio_device_attach_iommufd_pt {
+	uint32_t argsz;
+	uint32_t flags;
+	uint32_t pt_id;
+};
+
+#define VFIO_DEVICE_ATTACH_IOMMUFD_PT _IO(VFIO_TYPE, VFIO_BASE + 19)
+#endif
+#ifndef IOMMU_IOAS_ALLOC
+struct iommu_ioas_alloc {
+	uint32_t size;
+	uint32_t flags;
+	uint32_t out_ioas_id;
+};
+
+#define IOMMU_IOAS_ALLOC _IO(';', 0x81)
+#endif
 
 #define CFG_SIZE	4096
 #define NDW		(CFG_SIZE / 4)
@@ -83,7 +125,11 @@ static uint16_t vf_cap(uint16_t pfcap, uint16_t pfctrl)
 
 #define MAX_DEVS	16
 #define MAX_FOCUS	4
-#define REC_MAGIC	0x315a5546505650ULL	/* "PVPFUZ1" */
+#define REC_MAGIC	0x315a5546505650ULL	/* "PVPFUZ1": type1 */
+#define REC_MAGIC_CDEV	0x435a5546505650ULL	/* "PVPFUZC": cdev + iommufd */
+
+/* -i: every open through the device's cdev and iommufd */
+static int use_iommufd;
 
 static const char *prefix = "";
 static int failures;
@@ -180,15 +226,21 @@ static uint64_t rnd(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
-/* ---- devices: type1 container per IOMMU group, groups shared */
+/*
+ * ---- devices: type1 container per IOMMU group, groups shared; or (-i) a
+ * cdev and a /dev/iommu of their own per open
+ */
 struct group {
 	int id, fd, container;
 };
 
 struct dev {
 	char bdf[32];
-	struct group *g;
+	struct group *g;	/* type1 */
 	int fd;
+	int iommufd;		/* -i: /dev/iommu of this open, else -1 */
+	uint32_t dev_id, ioas_id;	/* -i: the binding and its IOAS */
+	const char *err_at;	/* the step where the last open failed */
 	off_t cfg;		/* config region offset in the device fd */
 	uint32_t flags;
 };
@@ -239,46 +291,128 @@ static struct group *group_get(const char *bdf)
 	return g;
 }
 
+static void dev_put(struct dev *d)
+{
+	if (d->fd >= 0)
+		close(d->fd);	/* first: a cdev's close unbinds it */
+	if (d->iommufd >= 0)
+		close(d->iommufd);	/* frees the IOAS */
+	d->fd = -1;
+	d->iommufd = -1;
+}
+
+/* -errno of the failed step @at of an open (the fds are closed) */
+static int dev_fail(struct dev *d, const char *at)
+{
+	int e = -errno;
+
+	d->err_at = at;
+	dev_put(d);
+	return e;
+}
+
+/* @d's cdev, /dev/vfio/devices/vfioN, into @p; 0 or -errno */
+static int cdev_path(const struct dev *d, char *p, size_t pl)
+{
+	struct dirent *de;
+	DIR *dir;
+
+	snprintf(p, pl, "/sys/bus/pci/devices/%s/vfio-dev", d->bdf);
+	dir = opendir(p);
+	if (!dir)
+		return -errno;
+	p[0] = 0;
+	while ((de = readdir(dir)))
+		if (!strncmp(de->d_name, "vfio", 4))
+			snprintf(p, pl, "/dev/vfio/devices/%s", de->d_name);
+	closedir(dir);
+	return p[0] ? 0 : -ENOENT;
+}
+
+/*
+ * The cdev path of an open: the device's cdev bound to a /dev/iommu of its
+ * own (open_device runs in the bind), attached to a fresh IOAS
+ */
+static int cdev_open(struct dev *d)
+{
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
+	struct iommu_ioas_alloc ioas = { .size = sizeof(ioas) };
+	struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at) };
+	char p[300];
+	int r;
+
+	r = cdev_path(d, p, sizeof(p));
+	if (r) {
+		d->err_at = "no VFIO cdev (sysfs vfio-dev)";
+		return r;
+	}
+	d->fd = open(p, O_RDWR | O_CLOEXEC);
+	if (d->fd < 0)
+		return dev_fail(d, "open of its /dev/vfio/devices/vfioN");
+	d->iommufd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	if (d->iommufd < 0)
+		return dev_fail(d, "open /dev/iommu");
+	bind.iommufd = d->iommufd;
+	if (ioctl(d->fd, VFIO_DEVICE_BIND_IOMMUFD, &bind))
+		return dev_fail(d, "VFIO_DEVICE_BIND_IOMMUFD");
+	d->dev_id = bind.out_devid;
+	if (ioctl(d->iommufd, IOMMU_IOAS_ALLOC, &ioas))
+		return dev_fail(d, "IOMMU_IOAS_ALLOC");
+	d->ioas_id = ioas.out_ioas_id;
+	at.pt_id = ioas.out_ioas_id;
+	if (ioctl(d->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at))
+		return dev_fail(d, "VFIO_DEVICE_ATTACH_IOMMUFD_PT");
+	return 0;
+}
+
 /* Get a device fd (open_device on the first one); 0 or -errno */
 static int dev_fd(struct dev *d)
 {
 	struct vfio_device_info di = { .argsz = sizeof(di) };
 	struct vfio_region_info ri = { .argsz = sizeof(ri),
 				       .index = VFIO_PCI_CONFIG_REGION_INDEX };
-	int e;
+	int r;
 
-	d->fd = ioctl(d->g->fd, VFIO_GROUP_GET_DEVICE_FD, d->bdf);
-	if (d->fd < 0)
-		return -errno;
-	if (ioctl(d->fd, VFIO_DEVICE_GET_INFO, &di) ||
-	    ioctl(d->fd, VFIO_DEVICE_GET_REGION_INFO, &ri)) {
-		e = -errno;
-		close(d->fd);
-		d->fd = -1;
-		return e;
+	if (use_iommufd) {
+		r = cdev_open(d);
+		if (r)
+			return r;
+	} else {
+		d->fd = ioctl(d->g->fd, VFIO_GROUP_GET_DEVICE_FD, d->bdf);
+		if (d->fd < 0)
+			return dev_fail(d, "VFIO_GROUP_GET_DEVICE_FD");
 	}
+	if (ioctl(d->fd, VFIO_DEVICE_GET_INFO, &di))
+		return dev_fail(d, "VFIO_DEVICE_GET_INFO");
+	if (ioctl(d->fd, VFIO_DEVICE_GET_REGION_INFO, &ri))
+		return dev_fail(d, "VFIO_DEVICE_GET_REGION_INFO");
 	d->flags = di.flags;
 	d->cfg = ri.offset;
 	return 0;
+}
+
+/* A closed device: type1 joins (or opens) its group's container */
+static void dev_init(struct dev *d, const char *bdf)
+{
+	memset(d, 0, sizeof(*d));
+	snprintf(d->bdf, sizeof(d->bdf), "%s", bdf);
+	d->fd = -1;
+	d->iommufd = -1;
+	if (!use_iommufd)
+		d->g = group_get(bdf);
 }
 
 static void dev_open(struct dev *d, const char *bdf)
 {
 	int r;
 
-	memset(d, 0, sizeof(*d));
-	snprintf(d->bdf, sizeof(d->bdf), "%s", bdf);
-	d->g = group_get(bdf);
+	dev_init(d, bdf);
 	r = dev_fd(d);
 	if (r)
-		die("VFIO_GROUP_GET_DEVICE_FD %s: %s", bdf, strerror(-r));
-}
-
-static void dev_put(struct dev *d)
-{
-	if (d->fd >= 0)
-		close(d->fd);
-	d->fd = -1;
+		die("open %s: %s: %s", bdf, d->err_at, strerror(-r));
+	if (use_iommufd)
+		info("%s: VFIO cdev bound to iommufd (dev_id %u), attached to IOAS %u",
+		     bdf, d->dev_id, d->ioas_id);
 }
 
 /* One access at @off of the config region: count, or -errno */
@@ -682,7 +816,7 @@ static long do_op(struct fuzz *z, struct op *op, uint8_t *buf)
 		r = dev_fd(&z->d);
 		if (r) {
 			snprintf(why, sizeof(why), "%s", strerror(-r));
-			die("reopen %s: %s", z->d.bdf, why);
+			die("reopen %s: %s: %s", z->d.bdf, z->d.err_at, why);
 		}
 		return 0;
 	case OP_WRITE:
@@ -886,17 +1020,22 @@ static int cmd_fuzz(struct fuzz *z, const char *pf, unsigned int pasid,
 		info("VFIO_DEVICE_RESET before the stream: %s", strerror(-r));
 	snapshot(&z->d, b, eb);
 	if (z->record) {
-		h.magic = REC_MAGIC;
+		h.magic = use_iommufd ? REC_MAGIC_CDEV : REC_MAGIC;
 		h.seed = z->seed;
 		h.count = z->count;
 		xwrite(z->f, &h, sizeof(h));
 		xwrite(z->f, b, sizeof(b));
 		xwrite(z->f, eb, sizeof(eb));
 	} else {
-		if (!xread(z->f, &h, sizeof(h)) || h.magic != REC_MAGIC ||
+		if (!xread(z->f, &h, sizeof(h)) ||
+		    (h.magic != REC_MAGIC && h.magic != REC_MAGIC_CDEV) ||
 		    h.seed != z->seed || h.count < z->count)
 			die("record file does not match seed 0x%llx count %lu",
 			    (unsigned long long)z->seed, z->count);
+		if (h.magic != (use_iommufd ? REC_MAGIC_CDEV : REC_MAGIC))
+			die("record made through %s, replay through %s: compare like with like",
+			    h.magic == REC_MAGIC ? "type1" : "the VFIO cdev",
+			    use_iommufd ? "the VFIO cdev (-i)" : "type1");
 		if (!xread(z->f, a, sizeof(a)) || !xread(z->f, ea, sizeof(ea)))
 			die("short record file");
 		z->rec_count = h.count;
@@ -1020,7 +1159,8 @@ static int cmd_restore(struct fuzz *z)
 	struct rec_hdr h;
 	int n, left;
 
-	if (!xread(z->f, &h, sizeof(h)) || h.magic != REC_MAGIC ||
+	if (!xread(z->f, &h, sizeof(h)) ||
+	    (h.magic != REC_MAGIC && h.magic != REC_MAGIC_CDEV) ||
 	    !xread(z->f, a, sizeof(a)) || !xread(z->f, ea, sizeof(ea)))
 		die("not a record file");
 	dev_reset(&z->d);
@@ -1184,13 +1324,11 @@ static void *cycle_worker(void *arg)
 	uint16_t v = 0;
 	int r;
 
-	memset(&d, 0, sizeof(d));
-	snprintf(d.bdf, sizeof(d.bdf), "%s", w->bdf);
-	d.g = group_get(w->bdf);
+	dev_init(&d, w->bdf);
 	for (c = 0; c < w->cycles; c++) {
 		r = dev_fd(&d);
 		if (r) {
-			cycle_bad(s, d.bdf, "open", c, -r);
+			cycle_bad(s, d.bdf, d.err_at, c, -r);
 			continue;
 		}
 		if (rd16(&d, s->off + 6, &v) || v)
@@ -1550,7 +1688,8 @@ static int cmd_isolate(char **bdfs, int n, unsigned int off, const char *pf,
 
 /* ---- main */
 static const char usage_text[] =
-	"usage: vfio-fuzz [-n NAME] COMMAND ...\n"
+	"usage: vfio-fuzz [-n NAME] [-i|--iommufd] COMMAND ...\n"
+	"  -i, --iommufd  open through /dev/vfio/devices + /dev/iommu (else type1)\n"
 	"  record BDF --seed S --count N --focus O[,O] --out FILE\n"
 	"  replay BDF --seed S --count N --focus O[,O..] --in FILE\n"
 	"         [--pasid OFF [--pri OFF] --pf PF]\n"
@@ -1583,7 +1722,8 @@ int main(int argc, char **argv)
 		{ "count", required_argument, NULL, 'c' },
 		{ "focus", required_argument, NULL, 'f' },
 		{ "out", required_argument, NULL, 'o' },
-		{ "in", required_argument, NULL, 'i' },
+		{ "in", required_argument, NULL, 'F' },
+		{ "iommufd", no_argument, NULL, 'i' },
 		{ "pasid", required_argument, NULL, 'p' },
 		{ "pf", required_argument, NULL, 'P' },
 		{ "threads", required_argument, NULL, 't' },
@@ -1605,7 +1745,7 @@ int main(int argc, char **argv)
 	const char *cmd;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((c = getopt_long(argc, argv, "n:", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:i", lo, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			snprintf(pfx, sizeof(pfx), "%s%s", optarg,
@@ -1624,8 +1764,11 @@ int main(int argc, char **argv)
 		case 'o':
 			out = optarg;
 			break;
-		case 'i':
+		case 'F':
 			in = optarg;
+			break;
+		case 'i':
+			use_iommufd = 1;
 			break;
 		case 'p':
 			pasid = num(optarg);

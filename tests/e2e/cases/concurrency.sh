@@ -21,10 +21,65 @@
 # not in parallel; the PASS line counts how often the reader saw Control
 # change, and a reader that never does FAILs.
 #
+# All of it runs through the type1 container, then again (from new VFs and
+# a fresh module) with every open through the VFs' VFIO cdevs bound to
+# iommufd (vfio-fuzz -i: VF0's and each cycle's: bind, IOAS, attach; close
+# releases them), where the kernel has them (tag 7.3-iommufd; checks
+# concurrency/cdev/..., one SKIP line elsewhere): about 10 s more.
+#
 # Runs in scalable mode only (where every open and close also attaches and
 # detaches a PASID-capable domain; SKIP in the default mode).  Kernel command
 # line: pvp.stress_iters=N (per thread, default 20000), pvp.stress_cycles=C
 # (per VF, default 20), pvp.stress_modes=default,scalable.
+
+# cc_run <name> [vfio-fuzz options]: 7 VFs on pasid-vfio-pci, the stress
+# (the options, -i: through the VFIO cdev, go to vfio-fuzz), then
+# everything released: SR-IOV disabled, the module unloaded and loaded
+# again.  cc_why: why VF0 has no cdev, empty when it has one.
+cc_run() {
+	cc_n=$1
+	shift
+	cc_t0=$(date +%s)
+	pvp_vfs $cc_n $IGB 7
+	cc_all=$VFS_ALL
+	V0=$(vf $IGB 0)
+	cc_why=
+	have_cdev $V0 || cc_why=$(why_no_cdev $V0)
+	cc_cyc=$(echo "$cc_all" | grep -v "^$V0\$" | tr '\n' ',' | sed 's/,$//')
+	info "$cc_n: $V0 under stress, cycles on $cc_cyc; groups: $(for v in $cc_all; do basename "$(readlink "$(dev $v)/iommu_group")"; done | tr '\n' ' ')"
+	t0=$(date +%s)
+	# the VFs' Max PASID Width is no more than the host IOMMU's
+	_hw=$(host_width)
+	case $_hw in unknown | none) _hw= ;; *) _hw="--host-width $_hw" ;; esac
+	# shellcheck disable=SC2086 # an optional option
+	vfz $cc_n "$@" stress $V0 --pasid $OFF --pf $IGB --threads 4 $_hw \
+		--iters $CC_ITERS --cycle "$cc_cyc" --cycles $CC_CYCLES
+	info "$cc_n: $(($(date +%s) - t0)) s"
+
+	# everything released
+	eq $cc_n/refcnt-after "$(cat /sys/module/pasid_vfio_pci/refcnt 2>/dev/null)" 0
+	cc_exp=0
+	for v in $cc_all; do
+		[ "$(attr $v exposed)" = 0 ] || cc_exp=$((cc_exp + 1))
+	done
+	eq $cc_n/none-exposed "$cc_exp" 0
+	cc_left=0
+	for v in $cc_all; do
+		unbind $v
+		[ "$(drv $v)" = none ] || cc_left=$((cc_left + 1))
+	done
+	eq $cc_n/unbound "$cc_left" 0
+	echo 0 >"$(dev $IGB)/sriov_numvfs" 2>/tmp/cc.err
+	eq $cc_n/sriov-disabled "$(cat "$(dev $IGB)/sriov_numvfs")" 0
+	modprobe -r pasid-vfio-pci 2>/dev/null
+	if have_pvp; then
+		fail $cc_n/unload "pasid_vfio_pci still loaded (refcnt $(cat /sys/module/pasid_vfio_pci/refcnt))"
+	else
+		pass $cc_n/unload
+	fi
+	pvp_load || fail $cc_n/reload "modprobe pasid-vfio-pci: $(cat /tmp/modprobe.err)"
+	info "$cc_n: $(($(date +%s) - cc_t0)) s with the VFs' setup and release"
+}
 
 case_concurrency() {
 	CASE=concurrency
@@ -34,41 +89,12 @@ case_concurrency() {
 	OFF=0x1c0
 	have_pvp || pvp_load
 	fx_load bdf=$IGB offset=$OFF width=20 exec=1 priv=1 enable=1 || return
-	pvp_vfs concurrency $IGB 7
-	cc_all=$VFS_ALL
-	V0=$(vf $IGB 0)
-	cc_cyc=$(echo "$cc_all" | grep -v "^$V0\$" | tr '\n' ',' | sed 's/,$//')
-	info "concurrency: $V0 under stress, cycles on $cc_cyc; groups: $(for v in $cc_all; do basename "$(readlink "$(dev $v)/iommu_group")"; done | tr '\n' ' ')"
-	t0=$(date +%s)
-	# the VFs' Max PASID Width is no more than the host IOMMU's
-	_hw=$(host_width)
-	case $_hw in unknown | none) _hw= ;; *) _hw="--host-width $_hw" ;; esac
-	# shellcheck disable=SC2086 # an optional option
-	vfz concurrency stress $V0 --pasid $OFF --pf $IGB --threads 4 $_hw \
-		--iters $CC_ITERS --cycle "$cc_cyc" --cycles $CC_CYCLES
-	info "concurrency: $(($(date +%s) - t0)) s"
-
-	# everything released
-	eq concurrency/refcnt-after "$(cat /sys/module/pasid_vfio_pci/refcnt 2>/dev/null)" 0
-	cc_exp=0
-	for v in $cc_all; do
-		[ "$(attr $v exposed)" = 0 ] || cc_exp=$((cc_exp + 1))
-	done
-	eq concurrency/none-exposed "$cc_exp" 0
-	cc_left=0
-	for v in $cc_all; do
-		unbind $v
-		[ "$(drv $v)" = none ] || cc_left=$((cc_left + 1))
-	done
-	eq concurrency/unbound "$cc_left" 0
-	echo 0 >"$(dev $IGB)/sriov_numvfs" 2>/tmp/cc.err
-	eq concurrency/sriov-disabled "$(cat "$(dev $IGB)/sriov_numvfs")" 0
-	modprobe -r pasid-vfio-pci 2>/dev/null
-	if have_pvp; then
-		fail concurrency/unload "pasid_vfio_pci still loaded (refcnt $(cat /sys/module/pasid_vfio_pci/refcnt))"
+	cc_run concurrency
+	# the same through the VFs' cdevs bound to iommufd, where they exist
+	if [ -z "$cc_why" ]; then
+		cc_run concurrency/cdev -i
 	else
-		pass concurrency/unload
+		skip concurrency/cdev "no VFIO cdev with iommufd on $KV: $cc_why"
 	fi
-	pvp_load || fail concurrency/reload "modprobe pasid-vfio-pci: $(cat /tmp/modprobe.err)"
 	fx_unload
 }

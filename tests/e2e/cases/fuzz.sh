@@ -24,6 +24,16 @@
 # mismatch means pasid-vfio-pci), and the pasid-vfio-pci run compared without
 # the model must mismatch.
 #
+# All of that runs through the type1 container, and then again through the
+# VF's VFIO cdev bound to iommufd (vfio-fuzz -i: every open and reopen of
+# the stream binds the cdev to a /dev/iommu of its own and attaches an IOAS)
+# where the kernel has them (CONFIG_IOMMUFD, CONFIG_VFIO_DEVICE_CDEV: tag
+# 7.3-iommufd; checks fuzz/<target>/cdev/..., one SKIP line per target
+# elsewhere).  The cdev run records vfio-pci through the cdev too, so that
+# record and replay compare like with like (vfio-fuzz refuses a record made
+# through the other backend), and runs the first half of the same stream
+# (pvp.fuzz / 2 accesses, for time: about 3 s per run under TCG).
+#
 # Nothing is excluded from the stream: writes that reset the device
 # (DevCtl Initiate FLR) are modelled (Control returns to 0), and the rest of
 # what the stream writes (command, BARs, MSI-X, PM, AER, ...) is virtualized,
@@ -35,13 +45,65 @@
 # VF's config is restored to what the record found.
 #
 # Kernel command line (run.sh passes PVP_APPEND):
-#   pvp.fuzz=N         accesses per run (default 100000)
+#   pvp.fuzz=N         accesses per run (default 100000; through the cdev
+#                      N / 2)
 #   pvp.fuzz_seed=S    the seed (default: random, printed; give it to replay)
 #   pvp.fuzz_targets=T igb-pri, igb, nvme, several ("igb-pri,igb,nvme") or
 #                      none, for every mode (default: igb-pri in the default
 #                      IOMMU mode, none in scalable mode)
 # Long mode: PVP_APPEND="pvp.fuzz=1000000 pvp.fuzz_targets=igb-pri,igb,nvme"
-# PVP_BOOT_TIMEOUT=1800 tests/e2e/run.sh (about 2 x 65 s per target).
+# PVP_BOOT_TIMEOUT=1800 tests/e2e/run.sh (about 2 x 65 s per target, and
+# 2 x 33 s more through the cdev).
+
+# fz_run <name> <count> [vfio-fuzz options]: <count> accesses of fz_target's
+# VF ($_v, bound to vfio-pci; options $_f, $_off, $_rp, $_pf) recorded
+# under vfio-pci, replayed under pasid-vfio-pci, the checks of the checker,
+# then its config restored; the VF is left on vfio-pci.  The options
+# (-i: the VFIO cdev) go to every vfio-fuzz run.
+fz_run() {
+	fz_n=$1 fz_c=$2
+	shift 2
+	fz_t0=$(date +%s)
+	if [ "$(drv $_v)" = vfio-pci ]; then
+		# shellcheck disable=SC2086
+		vfz $fz_n/stock "$@" record $_v $_f --count $fz_c --out /tmp/fuzz.rec
+	else
+		fail $fz_n/stock "$_v not bound to vfio-pci"
+	fi
+	fz_t1=$(date +%s)
+	if [ -s /tmp/fuzz.rec ] && pvp_bind $fz_n $_v; then
+		eq $fz_n/offset "$(attr $_v offset)" $_off
+		[ "$_pri" = - ] || eq $fz_n/pri-offset "$(attr $_v pri_offset)" $_pri
+		# shellcheck disable=SC2086
+		vfz $fz_n/pvp "$@" replay $_v $_f --count $fz_c --in /tmp/fuzz.rec \
+			--pasid $_off $_rp --pf $_pf
+		fz_t2=$(date +%s)
+		# the checker is not vacuous: without the model it must object
+		# shellcheck disable=SC2086
+		if vfio-fuzz "$@" replay $_v $_f --count 2000 --in /tmp/fuzz.rec >/tmp/vfz-neg.out 2>&1; then
+			fail $fz_n/negative "2000 accesses under $PVP compared without the model: no mismatch"
+		else
+			ok $fz_n/negative "$(grep -m1 '^FAIL' /tmp/vfz-neg.out)" \
+				grep -q '^FAIL.*mismatches' /tmp/vfz-neg.out
+		fi
+		# the rig is deterministic: a tenth of the stream under vfio-pci
+		# again matches the record
+		fz_cn=$((fz_c / 20))
+		[ $fz_cn -ge 2000 ] || fz_cn=$fz_c
+		if bind $_v vfio-pci; then
+			# shellcheck disable=SC2086
+			vfz $fz_n/control "$@" replay $_v $_f --count $fz_cn --in /tmp/fuzz.rec
+		else
+			fail $fz_n/control "$_v not bound to vfio-pci"
+		fi
+		info "$fz_n: vfio-pci run $((fz_t1 - fz_t0)) s, $PVP run $((fz_t2 - fz_t1)) s, checks $(($(date +%s) - fz_t2)) s"
+	fi
+	# leave the VF's config as found: later cases read it
+	if [ -s /tmp/fuzz.rec ] && bind $_v vfio-pci; then
+		vfz $fz_n "$@" restore $_v --in /tmp/fuzz.rec
+	fi
+	rm -f /tmp/fuzz.rec
+}
 
 # fz_target <name> <pf> <PASID offset on the VF> <PRI offset or -> <fixture
 # args...>: with a PRI offset, the module runs with shared_caps=pasid,pri
@@ -66,46 +128,14 @@ fz_target() {
 	fi
 	info "fuzz/$_t: $_v, seed $FZ_SEED, $FZ_N accesses per run, PASID at $_off, PRI at $_pri, stock chain tail ${_tail:-none} ($*)"
 	_f="--seed $FZ_SEED --focus $_off,${_tail:-$_off}$_fp"
-	_t0=$(date +%s)
-	if [ "$(drv $_v)" = vfio-pci ]; then
-		# shellcheck disable=SC2086
-		vfz fuzz/$_t/stock record $_v $_f --count $FZ_N --out /tmp/fuzz.rec
+	fz_run fuzz/$_t "$FZ_N"
+	# again through the VF's cdev bound to iommufd, vfio-pci's record too
+	[ "$(drv $_v)" = vfio-pci ] || bind $_v vfio-pci
+	if have_cdev $_v; then
+		fz_run fuzz/$_t/cdev $((FZ_N > 1 ? FZ_N / 2 : FZ_N)) -i
 	else
-		fail fuzz/$_t/stock "$_v not bound to vfio-pci"
+		skip fuzz/$_t/cdev "no VFIO cdev with iommufd on $KV: $(why_no_cdev $_v)"
 	fi
-	_t1=$(date +%s)
-	if [ -s /tmp/fuzz.rec ] && pvp_bind fuzz/$_t $_v; then
-		eq fuzz/$_t/offset "$(attr $_v offset)" $_off
-		[ "$_pri" = - ] || eq fuzz/$_t/pri-offset "$(attr $_v pri_offset)" $_pri
-		# shellcheck disable=SC2086
-		vfz fuzz/$_t/pvp replay $_v $_f --count $FZ_N --in /tmp/fuzz.rec \
-			--pasid $_off $_rp --pf $_pf
-		_t2=$(date +%s)
-		# the checker is not vacuous: without the model it must object
-		# shellcheck disable=SC2086
-		if vfio-fuzz replay $_v $_f --count 2000 --in /tmp/fuzz.rec >/tmp/vfz-neg.out 2>&1; then
-			fail fuzz/$_t/negative "2000 accesses under $PVP compared without the model: no mismatch"
-		else
-			ok fuzz/$_t/negative "$(grep -m1 '^FAIL' /tmp/vfz-neg.out)" \
-				grep -q '^FAIL.*mismatches' /tmp/vfz-neg.out
-		fi
-		# the rig is deterministic: a tenth of the stream under vfio-pci
-		# again matches the record
-		_cn=$((FZ_N / 20))
-		[ $_cn -ge 2000 ] || _cn=$FZ_N
-		if bind $_v vfio-pci; then
-			# shellcheck disable=SC2086
-			vfz fuzz/$_t/control replay $_v $_f --count $_cn --in /tmp/fuzz.rec
-		else
-			fail fuzz/$_t/control "$_v not bound to vfio-pci"
-		fi
-		info "fuzz/$_t: vfio-pci run $((_t1 - _t0)) s, $PVP run $((_t2 - _t1)) s, checks $(($(date +%s) - _t2)) s"
-	fi
-	# leave the VF's config as found: later cases read it
-	if [ -s /tmp/fuzz.rec ] && bind $_v vfio-pci; then
-		vfz fuzz/$_t restore $_v --in /tmp/fuzz.rec
-	fi
-	rm -f /tmp/fuzz.rec
 	unbind $_v
 	vfs $_pf 0
 	[ -z "$_mp" ] || pvp_load
