@@ -42,13 +42,18 @@ die() { msg "error: $*"; exit 2; }
 # Host-side builds
 
 # build_tools: every tests/e2e/*.c becomes a static guest binary in
-# $WORK/bin (vfio-client.c -> vfio-client), rebuilt when its source changes.
+# $WORK/bin (vfio-client.c -> vfio-client), rebuilt when its source or a
+# header beside it (iommufd-uapi.h) changes.
 build_tools() {
-	local c out
+	local c out h newer
 	mkdir -p "$WORK/bin"
 	for c in "$E2E"/*.c; do
 		out=$WORK/bin/$(basename "$c" .c)
-		if [ ! -x "$out" ] || [ "$c" -nt "$out" ]; then
+		newer=
+		for h in "$E2E"/*.h; do
+			[ ! "$h" -nt "$out" ] || newer=1
+		done
+		if [ ! -x "$out" ] || [ "$c" -nt "$out" ] || [ -n "$newer" ]; then
 			gcc -static -O2 -Wall -Wextra -Werror -pthread -o "$out.tmp" "$c" ||
 				return 1
 			mv "$out.tmp" "$out"

@@ -68,35 +68,7 @@
 #include <unistd.h>
 #include <linux/vfio.h>
 
-/* ---- iommufd uAPI that bookworm's linux-libc-dev (6.1) lacks (stable ABI) */
-#ifndef VFIO_DEVICE_BIND_IOMMUFD
-struct vfio_device_bind_iommufd {
-	uint32_t argsz;
-	uint32_t flags;
-	int32_t iommufd;
-	uint32_t out_devid;
-};
-
-#define VFIO_DEVICE_BIND_IOMMUFD _IO(VFIO_TYPE, VFIO_BASE + 18)
-#endif
-#ifndef VFIO_DEVICE_ATTACH_IOMMUFD_PT
-struct vfio_device_attach_iommufd_pt {
-	uint32_t argsz;
-	uint32_t flags;
-	uint32_t pt_id;
-};
-
-#define VFIO_DEVICE_ATTACH_IOMMUFD_PT _IO(VFIO_TYPE, VFIO_BASE + 19)
-#endif
-#ifndef IOMMU_IOAS_ALLOC
-struct iommu_ioas_alloc {
-	uint32_t size;
-	uint32_t flags;
-	uint32_t out_ioas_id;
-};
-
-#define IOMMU_IOAS_ALLOC _IO(';', 0x81)
-#endif
+#include "iommufd-uapi.h"
 
 #define CFG_SIZE	4096
 #define NDW		(CFG_SIZE / 4)
