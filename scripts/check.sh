@@ -58,7 +58,8 @@ for s in $suites; do
 	start=$SECONDS
 	"$c" > >(tee "$log") 2>&1
 	rc=$?
-	wait
+	# tee's end, and only it: a bare wait would wait for the prefetch too
+	wait $!
 	p=$(grep -c '^PASS ' "$log")
 	f=$(grep -c '^FAIL ' "$log")
 	k=$(grep -c '^SKIP ' "$log")
