@@ -11,6 +11,10 @@
 #include <stdint.h>
 #include <linux/ioctl.h>
 
+#ifndef BIT
+#define BIT(n) (1U << (n))
+#endif
+
 #ifndef VFIO_DEVICE_BIND_IOMMUFD
 struct vfio_device_bind_iommufd {
 	uint32_t argsz;
@@ -58,8 +62,8 @@ struct iommu_ioas_map {
 	uint64_t iova;
 };
 
-#define IOMMU_IOAS_MAP_WRITEABLE (1U << 1)
-#define IOMMU_IOAS_MAP_READABLE (1U << 2)
+#define IOMMU_IOAS_MAP_WRITEABLE BIT(1)
+#define IOMMU_IOAS_MAP_READABLE BIT(2)
 #define IOMMU_IOAS_MAP _IO(';', 0x85)
 #endif
 #ifndef IOMMU_HWPT_ALLOC
@@ -81,7 +85,7 @@ struct iommu_hwpt_alloc {
 #define IOMMU_HWPT_ALLOC _IO(';', 0x89)
 #endif
 #ifndef IOMMU_HWPT_ALLOC_PASID
-#define IOMMU_HWPT_ALLOC_PASID (1U << 3)	/* 6.15 */
+#define IOMMU_HWPT_ALLOC_PASID BIT(3)	/* 6.15 */
 #endif
 
 #endif /* PVP_E2E_IOMMUFD_UAPI_H */

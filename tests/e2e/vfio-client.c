@@ -36,10 +36,6 @@
 
 #include "iommufd-uapi.h"
 
-#ifndef BIT
-#define BIT(n) (1U << (n))
-#endif
-
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
