@@ -56,10 +56,11 @@ for s in $suites; do
 		continue
 	fi
 	start=$SECONDS
-	"$c" > >(tee "$log") 2>&1
-	rc=$?
-	# tee's end, and only it: a bare wait would wait for the prefetch too
-	wait $!
+	# A pipeline, not "> >(tee)" and a wait: a bare wait waits for the
+	# prefetch too, and so does "wait $!" (an external command sets its
+	# process substitution up in its own child: $! stays the prefetch's).
+	"$c" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
 	p=$(grep -c '^PASS ' "$log")
 	f=$(grep -c '^FAIL ' "$log")
 	k=$(grep -c '^SKIP ' "$log")
