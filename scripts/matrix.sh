@@ -20,7 +20,7 @@ trap 'rm -rf "$logdir"' EXIT
 
 pass=0 fail=0
 # 7.3-iommufd is built from Debian's source and config (kernels.sh), about
-# 15 minutes cold: make check runs the matrix after e2e, which builds it.
+# 20 minutes cold: make check runs the matrix after e2e, which builds it.
 for tag in ${PVP_KERNELS:-6.1 6.12 7.3 6.1-rt 6.12-rt 7.3-rt 7.3-iommufd}; do
 	log=$logdir/$tag.log
 	kver='?' reason='' rc=0
